@@ -1,0 +1,80 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+
+namespace Dexra.SharedKernel.Api;
+
+/// <summary>The shape of every list in the public API: <c>{ items, next }</c>.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+
+/// <summary>
+/// Keyset cursor: the sort key and id of the last item returned, opaque to callers.
+/// Keyset (not offset) paging keeps every page as fast as the first.
+/// </summary>
+public readonly record struct Cursor(DateTimeOffset At, Guid Id)
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    public string Encode()
+    {
+        var raw = string.Create(CultureInfo.InvariantCulture, $"{At.UtcTicks}:{Id:N}");
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(raw));
+    }
+
+    public static bool TryDecode(string? value, out Cursor cursor)
+    {
+        cursor = default;
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 200)
+        {
+            return false;
+        }
+
+        try
+        {
+            var raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(value));
+            var parts = raw.Split(':');
+            if (parts.Length == 2
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                && Guid.TryParseExact(parts[1], "N", out var id))
+            {
+                cursor = new Cursor(new DateTimeOffset(ticks, TimeSpan.Zero), id);
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return false;
+    }
+
+    /// <summary>Decodes a cursor from a query string, or throws a 400 validation error naming the field.</summary>
+    public static Cursor? Parse(string? value, string field = "before")
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return TryDecode(value, out var cursor)
+            ? cursor
+            : throw RequestValidationException.For(field, "The cursor is not valid; pass back the 'next' value of a previous page.");
+    }
+
+    public static int ClampLimit(int? limit)
+    {
+        if (limit is null)
+        {
+            return DefaultLimit;
+        }
+
+        if (limit < 1)
+        {
+            throw RequestValidationException.For("limit", "The limit must be at least 1.");
+        }
+
+        return Math.Min(limit.Value, MaxLimit);
+    }
+}

@@ -1,0 +1,167 @@
+using System.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Dexra.SharedKernel.Persistence;
+
+/// <summary>
+/// One database connection per unit of work, shared by every module's DbContext and raw SQL in
+/// the same scope. Modules keep their own schema and context, yet a change that spans modules
+/// (an inbound batch, a merge that moves conversations) commits or rolls back as one.
+/// The connection stays closed outside a transaction, so a long-lived scope holds nothing.
+/// </summary>
+public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, IDisposable
+{
+    private readonly List<DbContext> _contexts = [];
+    private NpgsqlConnection? _connection;
+
+    public NpgsqlConnection Connection => _connection ??= dataSource.CreateConnection();
+
+    public NpgsqlTransaction? Transaction { get; private set; }
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    public async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (Connection.State != ConnectionState.Open)
+        {
+            await Connection.OpenAsync(cancellationToken);
+        }
+
+        return Connection;
+    }
+
+    /// <summary>
+    /// Starts a transaction, or joins the one already running so that handlers compose:
+    /// only the outermost caller's commit commits.
+    /// </summary>
+    public async Task<DbSessionTransaction> BeginAsync(
+        IsolationLevel isolation = IsolationLevel.ReadCommitted,
+        CancellationToken cancellationToken = default)
+    {
+        if (Transaction is not null)
+        {
+            return new DbSessionTransaction(this, owner: false);
+        }
+
+        await OpenAsync(cancellationToken);
+        Transaction = await Connection.BeginTransactionAsync(isolation, cancellationToken);
+        foreach (var context in _contexts)
+        {
+            await context.Database.UseTransactionAsync(Transaction, cancellationToken);
+        }
+
+        return new DbSessionTransaction(this, owner: true);
+    }
+
+    public NpgsqlCommand CreateCommand(string sql)
+    {
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = Transaction;
+        return command;
+    }
+
+    public NpgsqlBatch CreateBatch()
+    {
+        var batch = Connection.CreateBatch();
+        batch.Transaction = Transaction;
+        return batch;
+    }
+
+    internal void Enlist(DbContext context)
+    {
+        _contexts.Add(context);
+        if (Transaction is not null)
+        {
+            context.Database.UseTransaction(Transaction);
+        }
+    }
+
+    internal async Task EndAsync(bool commit, CancellationToken cancellationToken)
+    {
+        if (Transaction is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (commit)
+            {
+                await Transaction.CommitAsync(cancellationToken);
+            }
+            else
+            {
+                await Transaction.RollbackAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await Transaction.DisposeAsync();
+            Transaction = null;
+            foreach (var context in _contexts)
+            {
+                await context.Database.UseTransactionAsync(null, CancellationToken.None);
+                if (!commit)
+                {
+                    // Tracked entities may hold values that were rolled back.
+                    context.ChangeTracker.Clear();
+                }
+            }
+
+            await Connection.CloseAsync();
+        }
+    }
+
+    /// <summary>Synchronous disposal, for scopes that libraries dispose synchronously.</summary>
+    public void Dispose()
+    {
+        Transaction?.Dispose();
+        Transaction = null;
+        _connection?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Transaction is not null)
+        {
+            await EndAsync(commit: false, CancellationToken.None);
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+    }
+}
+
+public sealed class DbSessionTransaction : IAsyncDisposable
+{
+    private readonly DbSession _session;
+    private readonly bool _owner;
+    private bool _done;
+
+    internal DbSessionTransaction(DbSession session, bool owner)
+    {
+        _session = session;
+        _owner = owner;
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        _done = true;
+        if (_owner)
+        {
+            await _session.EndAsync(commit: true, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_owner && !_done)
+        {
+            await _session.EndAsync(commit: false, CancellationToken.None);
+        }
+    }
+}

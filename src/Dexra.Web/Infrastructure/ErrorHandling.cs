@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Dexra.SharedKernel.Api;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dexra.Web.Infrastructure;
+
+/// <summary>Every failure becomes RFC 9457 problem details; bad input is never a 500.</summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem;
+        switch (exception)
+        {
+            case RequestValidationException validation:
+                problem = new ValidationProblemDetails(validation.Errors)
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "The request is not valid.",
+                    Detail = string.Join(" ", validation.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))),
+                };
+                break;
+            case DexraProblemException known:
+                problem = new ProblemDetails { Status = known.Status, Title = known.Title, Detail = known.Detail };
+                break;
+            case BadHttpRequestException bad:
+                problem = new ProblemDetails
+                {
+                    Status = bad.StatusCode,
+                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+                    Detail = Describe(bad),
+                };
+                break;
+            case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
+                http.Response.StatusCode = 499;
+                return true;
+            default:
+                LogUnhandled(logger, exception, http.Request.Method, http.Request.Path);
+                problem = new ProblemDetails
+                {
+                    Status = StatusCodes.Status500InternalServerError,
+                    Title = "Something went wrong on our side.",
+                    Detail = "The error was logged; nothing you sent was the cause. Try again, and report it with the trace id if it persists.",
+                };
+                break;
+        }
+
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static string Describe(BadHttpRequestException bad)
+    {
+        for (Exception? e = bad; e is not null; e = e.InnerException)
+        {
+            if (e is JsonException json)
+            {
+                return $"The body is not valid JSON for this request: {json.Message}";
+            }
+        }
+
+        return bad.Message;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,54 @@
+using Dexra.SharedKernel.Messaging;
+using Dexra.SharedKernel.Security;
+using Dexra.Web.Components;
+using Dexra.Web.Infrastructure;
+using Dexra.Workspaces;
+using FluentValidation;
+using Scalar.AspNetCore;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// The database first: its start-up must run before any other hosted service reads from it.
+builder.AddDexraDatabase();
+builder.AddDexraHost();
+builder.Services.AddMediator((Mediator.MediatorOptions options) =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.Assemblies = [typeof(WorkspacesModule), typeof(Program)];
+    options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
+});
+builder.Services.AddValidatorsFromAssembly(typeof(WorkspacesModule).Assembly, includeInternalTypes: true);
+builder.Services.AddWorkspaces(builder.Configuration);
+builder.Services.AddRazorComponents();
+builder.Services.AddSingleton(Dexra.Web.Demo.DemoOptions.From(builder.Configuration, builder.Environment));
+builder.Services.AddScoped<Dexra.SharedKernel.Hosting.IStartupTask, Dexra.Web.Demo.DemoSeeder>();
+
+var app = builder.Build();
+
+app.UseForwardedHeaders();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseResponseCompression();
+app.UseSerilogRequestLogging();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapOpenApi();
+app.MapScalarApiReference("/docs/api");
+
+var api = app.MapGroup("/api/v1").RequireAuthorization(DexraClaims.MemberPolicy);
+app.MapWorkspaces(api);
+app.MapAgentSignIn();
+
+app.MapStaticAssets();
+app.MapRazorComponents<App>();
+
+StartupBanner.Register(app);
+app.Run();
+
+/// <summary>The host's entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>
+public partial class Program;
