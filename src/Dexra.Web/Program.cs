@@ -2,6 +2,9 @@ using Dexra.SharedKernel.Messaging;
 using Dexra.SharedKernel.Security;
 using Dexra.Web.Components;
 using Dexra.Web.Infrastructure;
+using Dexra.Channels;
+using Dexra.Conversations;
+using Dexra.Identity;
 using Dexra.Workspaces;
 using FluentValidation;
 using Scalar.AspNetCore;
@@ -15,11 +18,14 @@ builder.AddDexraHost();
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    options.Assemblies = [typeof(WorkspacesModule), typeof(Program)];
+    options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(Program)];
     options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
 });
-builder.Services.AddValidatorsFromAssembly(typeof(WorkspacesModule).Assembly, includeInternalTypes: true);
+builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly], includeInternalTypes: true);
 builder.Services.AddWorkspaces(builder.Configuration);
+builder.Services.AddIdentity(builder.Configuration);
+builder.Services.AddConversations(builder.Configuration);
+builder.Services.AddChannels(builder.Configuration);
 builder.Services.AddRazorComponents();
 builder.Services.AddSingleton(Dexra.Web.Demo.DemoOptions.From(builder.Configuration, builder.Environment));
 builder.Services.AddScoped<Dexra.SharedKernel.Hosting.IStartupTask, Dexra.Web.Demo.DemoSeeder>();
@@ -42,6 +48,9 @@ app.MapScalarApiReference("/docs/api");
 
 var api = app.MapGroup("/api/v1").RequireAuthorization(DexraClaims.MemberPolicy);
 app.MapWorkspaces(api);
+app.MapIdentity(api);
+app.MapConversations(api);
+app.MapChannels(api);
 app.MapAgentSignIn();
 
 app.MapStaticAssets();

@@ -1,7 +1,7 @@
 namespace Dexra.Workspaces.Bootstrap;
 
 /// <summary>The <c>Dexra__Bootstrap__*</c> environment, applied idempotently at every start.</summary>
-public sealed class BootstrapOptions
+internal sealed class BootstrapOptions
 {
     public const string Section = "Dexra:Bootstrap";
 

@@ -1,0 +1,114 @@
+using Mediator;
+
+namespace Dexra.Conversations.Contracts;
+
+public static class ConversationStatuses
+{
+    public const string Open = "open";
+    public const string Pending = "pending";
+    public const string Snoozed = "snoozed";
+    public const string Resolved = "resolved";
+}
+
+public static class TimelineItemTypes
+{
+    public const string Message = "message";
+    public const string Call = "call";
+    public const string Note = "note";
+    public const string ChannelSwitch = "channel_switch";
+    public const string Assignment = "assignment";
+    public const string Handoff = "handoff";
+    public const string Status = "status";
+    public const string Csat = "csat";
+}
+
+public sealed record AttachmentRef(string FileName, string ContentType, long Size, string StorageKey);
+
+/// <param name="Status">ringing, in-progress, completed, busy, no-answer, failed, canceled.</param>
+public sealed record CallDetails(string Direction, string Status, int? DurationSeconds, string? RecordingUrl, string? TranscriptUrl);
+
+/// <summary>
+/// One normalised inbound message, already resolved to a contact.
+/// </summary>
+/// <param name="ExternalId">The provider's id for the message; unique per channel, the dedupe key.</param>
+/// <param name="SenderAddress">The handle to answer on this channel (email address, wa_id, chat id, PSID, phone).</param>
+/// <param name="ThreadConversationId">A conversation named by our own token in a reply (email reply address or Message-ID).</param>
+public sealed record InboundMessage(
+    Guid ChannelId,
+    string ChannelType,
+    Guid ContactId,
+    string ExternalId,
+    string SenderAddress,
+    string? SenderName,
+    string Kind,
+    string? Text,
+    DateTimeOffset SentAt,
+    string? Subject = null,
+    string? Html = null,
+    string? InReplyTo = null,
+    IReadOnlyList<string>? References = null,
+    Guid? ThreadConversationId = null,
+    IReadOnlyList<AttachmentRef>? Attachments = null,
+    CallDetails? Call = null,
+    bool AutoReply = false);
+
+/// <summary>
+/// Records inbound messages in the caller's transaction: applies the continuity rule, appends
+/// timeline and realtime events. A message whose (channel, external id) exists is a duplicate:
+/// nothing changes and the original ids come back. Results are in input order.
+/// </summary>
+public sealed record RecordInboundMessages(Guid WorkspaceId, IReadOnlyList<InboundMessage> Messages) : ICommand<IReadOnlyList<RecordedMessage>>;
+
+public sealed record RecordedMessage(Guid MessageId, Guid ConversationId, Guid ContactId, bool Duplicate, bool OpenedConversation);
+
+public static class DeliveryStatuses
+{
+    public const string Queued = "queued";
+    public const string Sent = "sent";
+    public const string Delivered = "delivered";
+    public const string Read = "read";
+    public const string Failed = "failed";
+}
+
+/// <summary>A provider's status callback for one of our outbound messages (by the provider's id).</summary>
+public sealed record UpdateDeliveryStatus(Guid WorkspaceId, Guid ChannelId, string ProviderMessageId, string Status, string? Error, DateTimeOffset At)
+    : ICommand<bool>;
+
+/// <summary>A call status callback (Twilio CallSid): updates the call item, never adds one.</summary>
+public sealed record UpdateCall(Guid WorkspaceId, Guid ChannelId, string ExternalId, CallDetails Call, DateTimeOffset At) : ICommand<bool>;
+
+/// <summary>
+/// Port implemented by the Channels module: send one outbound message to its provider.
+/// The idempotency key lets a retried send be recognised by providers that support it.
+/// </summary>
+public sealed record DeliverMessage(
+    Guid WorkspaceId,
+    Guid ChannelId,
+    Guid MessageId,
+    Guid ConversationId,
+    string Recipient,
+    string Text,
+    string IdempotencyKey,
+    string? Subject = null,
+    string? InReplyTo = null,
+    IReadOnlyList<string>? References = null,
+    IReadOnlyList<AttachmentRef>? Attachments = null) : ICommand<DeliveryResult>;
+
+/// <param name="Retryable">False when retrying cannot help (bad recipient, outside the 24-hour window).</param>
+public sealed record DeliveryResult(bool Accepted, string? ProviderMessageId, string? Error, bool Retryable);
+
+public sealed record ChannelDescription(Guid Id, string Type, string Name);
+
+/// <summary>Port implemented by the Channels module: a channel of the workspace, or null.</summary>
+public sealed record DescribeChannel(Guid WorkspaceId, Guid ChannelId) : IQuery<ChannelDescription?>;
+
+/// <summary>
+/// One change for agents' screens, numbered per workspace in commit order so a client that
+/// reconnects asks for everything after the last sequence it saw.
+/// </summary>
+/// <param name="Type"><c>MessageAdded</c> or <c>ConversationUpdated</c>.</param>
+/// <param name="Payload">The same JSON shape as the REST resource.</param>
+public sealed record RealtimeEvent(Guid WorkspaceId, long Sequence, string Type, Guid ConversationId, Guid? AssigneeId, Guid? TeamId, object Payload);
+
+/// <summary>Published after the transaction that wrote the events has committed.</summary>
+public sealed record RealtimeEventsCommitted(Guid WorkspaceId, IReadOnlyList<RealtimeEvent> Events) : INotification;

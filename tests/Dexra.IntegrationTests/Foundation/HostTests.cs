@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Dexra.IntegrationTests.Infrastructure;
+using Dexra.Workspaces.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dexra.IntegrationTests.Foundation;
+
+public sealed class HostTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    [Fact]
+    public async Task Readiness_and_liveness_answer_200_once_migrated()
+    {
+        using var client = fixture.App.CreateClient();
+        (await client.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_and_its_browser_are_served()
+    {
+        using var client = fixture.App.CreateClient();
+        var doc = await client.GetJsonAsync("/openapi/v1.json");
+        doc.GetProperty("paths").TryGetProperty("/api/v1/agents", out _).ShouldBeTrue();
+        (await client.GetAsync("/docs/api")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Platform_api_refuses_a_wrong_platform_token_and_validates()
+    {
+        using var client = fixture.App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
+        var refused = await client.PostAsJsonAsync("/platform/v1/workspaces", new { name = "X", adminEmail = "x@example.com", adminPassword = "long-enough" });
+        await refused.ProblemAsync(HttpStatusCode.Unauthorized);
+
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DexraApp.PlatformToken);
+        var invalid = await client.PostAsJsonAsync("/platform/v1/workspaces", new { name = "", adminEmail = "nope", adminPassword = "short" });
+        var errors = (await invalid.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        errors.TryGetProperty("adminEmail", out _).ShouldBeTrue();
+        errors.TryGetProperty("adminPassword", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Platform_api_does_not_exist_without_a_platform_token()
+    {
+        var connectionString = await TestDatabase.ConnectionStringAsync();
+        await using var app = new DexraApp(connectionString, new Dictionary<string, string?> { ["Dexra:Bootstrap:PlatformToken"] = "" });
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "anything");
+        var response = await client.PostAsJsonAsync("/platform/v1/workspaces", new { name = "X", adminEmail = "x@example.com", adminPassword = "long-enough" });
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Bootstrap_creates_workspace_admin_and_token_and_a_second_start_changes_nothing()
+    {
+        var connectionString = await TestDatabase.ConnectionStringAsync();
+        var name = $"Boot {Guid.NewGuid():N}";
+        var token = $"dxr_boot_{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>
+        {
+            ["Dexra:Bootstrap:Workspace"] = name,
+            ["Dexra:Bootstrap:AdminEmail"] = "Boss@Example.com",
+            ["Dexra:Bootstrap:AdminPassword"] = "bootstrap-password",
+            ["Dexra:Bootstrap:ApiToken"] = token,
+        };
+
+        async Task<(int Workspaces, int Agents, int Tokens, string? Hash)> CountAsync(DexraApp app)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WorkspacesDbContext>();
+            var ids = await db.Workspaces.Where(w => w.Name == name).Select(w => w.Id).ToListAsync();
+            var agents = await db.Agents.Where(a => ids.Contains(a.WorkspaceId)).ToListAsync();
+            var tokens = await db.ApiTokens.CountAsync(t => ids.Contains(t.WorkspaceId));
+            return (ids.Count, agents.Count, tokens, agents.SingleOrDefault()?.PasswordHash);
+        }
+
+        (int, int, int, string?) first;
+        await using (var app = new DexraApp(connectionString, settings))
+        {
+            first = await CountAsync(app);
+            using var client = app.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var agents = await client.GetJsonAsync("/api/v1/agents");
+            var admin = agents.GetProperty("items").EnumerateArray().Single();
+            admin.Str("email").ShouldBe("boss@example.com");
+            admin.Str("role").ShouldBe("admin");
+        }
+
+        first.Item1.ShouldBe(1);
+        first.Item2.ShouldBe(1);
+        first.Item3.ShouldBe(1);
+
+        await using (var again = new DexraApp(connectionString, settings))
+        {
+            var second = await CountAsync(again);
+            second.ShouldBe(first, "a second start with the same environment must change nothing, not even the password hash");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Dexra.IntegrationTests.Infrastructure;
+
+namespace Dexra.IntegrationTests.Foundation;
+
+public sealed class TenancyAndErrorsTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    [Fact]
+    public async Task Another_workspaces_agent_answers_404_and_cannot_be_changed()
+    {
+        var other = await fixture.App.CreateWorkspaceAsync();
+        var agent = await other.Api.PostJsonAsync("/api/v1/agents", new { name = "Olga", email = "olga@example.com", role = "agent" }, HttpStatusCode.Created);
+        var id = agent.Id();
+
+        (await other.Api.GetAsync($"/api/v1/agents/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await fixture.Api.GetAsync($"/api/v1/agents/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Api.PatchAsync($"/api/v1/agents/{id}", JsonContent("{\"name\":\"Hijacked\"}"))).ProblemAsync(HttpStatusCode.NotFound);
+        (await fixture.Api.DeleteAsync($"/api/v1/agents/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var unchanged = await other.Api.GetJsonAsync($"/api/v1/agents/{id}");
+        unchanged.Str("name").ShouldBe("Olga");
+        var mine = await fixture.Api.GetJsonAsync("/api/v1/agents");
+        mine.GetProperty("items").EnumerateArray().ShouldNotContain(a => a.Id("id") == id);
+    }
+
+    [Fact]
+    public async Task Invalid_input_answers_a_validation_problem_per_field()
+    {
+        var response = await fixture.Api.PostAsync("/api/v1/agents", JsonContent("{\"name\":\"\",\"email\":\"not-an-email\",\"role\":\"overlord\",\"capacity\":{\"chat\":-1}}"));
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        var errors = problem.GetProperty("errors");
+        errors.TryGetProperty("name", out _).ShouldBeTrue();
+        errors.TryGetProperty("email", out _).ShouldBeTrue();
+        errors.TryGetProperty("role", out _).ShouldBeTrue();
+        errors.TryGetProperty("capacity.chat", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Malformed_json_answers_400_problem_not_500()
+    {
+        var response = await fixture.Api.PostAsync("/api/v1/agents", JsonContent("{\"name\": \"Ann\", "));
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        problem.Str("detail").ShouldContain("JSON");
+    }
+
+    [Fact]
+    public async Task A_duplicate_agent_email_is_a_conflict()
+    {
+        await fixture.Api.PostJsonAsync("/api/v1/agents", new { name = "Dup", email = "dup@example.com" }, HttpStatusCode.Created);
+        await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent("{\"name\":\"Dup2\",\"email\":\"DUP@example.com\"}"))).ProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Workspace_settings_validate_and_apply()
+    {
+        var bad = await fixture.Api.PatchAsync("/api/v1/workspace", JsonContent("{\"defaultPhoneRegion\":\"XX\",\"continuityWindowHours\":0,\"timeZone\":\"Mars/Olympus\"}"));
+        var errors = (await bad.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        errors.TryGetProperty("defaultPhoneRegion", out _).ShouldBeTrue();
+        errors.TryGetProperty("continuityWindowHours", out _).ShouldBeTrue();
+        errors.TryGetProperty("timeZone", out _).ShouldBeTrue();
+
+        var ok = await fixture.Api.PatchJsonAsync("/api/v1/workspace", new { defaultPhoneRegion = "gb", continuityWindowHours = 72, timeZone = "Europe/London" }, HttpStatusCode.OK);
+        ok.Str("defaultPhoneRegion").ShouldBe("GB");
+        var read = await fixture.Api.GetJsonAsync("/api/v1/workspace");
+        read.GetProperty("continuityWindowHours").GetInt32().ShouldBe(72);
+        read.Str("timeZone").ShouldBe("Europe/London");
+    }
+
+    [Fact]
+    public async Task Unknown_api_paths_answer_problem_details()
+    {
+        var response = await fixture.Api.GetAsync("/api/v1/nothing-here");
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Fact]
+    public async Task Presence_accepts_only_known_states()
+    {
+        var id = fixture.Workspace.AdminAgentId;
+        await (await fixture.Api.PutAsync($"/api/v1/agents/{id}/presence", JsonContent("{\"status\":\"sleeping\"}"))).ProblemAsync(HttpStatusCode.BadRequest);
+        var agent = await (await fixture.Api.PutAsync($"/api/v1/agents/{id}/presence", JsonContent("{\"status\":\"online\"}"))).JsonAsync(HttpStatusCode.OK);
+        agent.Str("presence").ShouldBe("online");
+    }
+
+    private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+}

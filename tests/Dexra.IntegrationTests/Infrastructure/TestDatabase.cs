@@ -1,0 +1,92 @@
+using Dexra.Web.Infrastructure;
+using Npgsql;
+using Respawn;
+using Respawn.Graph;
+using Testcontainers.PostgreSql;
+
+namespace Dexra.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One PostgreSQL per test run: <c>DEXRA_TEST_PG</c> when set; else a Testcontainers
+/// container when a Docker engine answers; else a throwaway cluster from the machine's own
+/// PostgreSQL binaries. The database is wiped once at the start of the run.
+/// </summary>
+public static class TestDatabase
+{
+    private static readonly Lazy<Task<string>> Instance = new(StartAsync);
+    private static LocalPostgresCluster? _cluster;
+    private static PostgreSqlContainer? _container;
+
+    public static Task<string> ConnectionStringAsync() => Instance.Value;
+
+    public static string Source { get; private set; } = "";
+
+    private static async Task<string> StartAsync()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAsync().GetAwaiter().GetResult();
+
+        if (Environment.GetEnvironmentVariable("DEXRA_TEST_PG") is { Length: > 0 } configured)
+        {
+            Source = "DEXRA_TEST_PG";
+            return configured;
+        }
+
+        if (DockerAnswers())
+        {
+            try
+            {
+                _container = new PostgreSqlBuilder("postgres:16-alpine").Build();
+                await _container.StartAsync();
+                Source = "Testcontainers";
+                return _container.GetConnectionString();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Console.Error.WriteLine($"Docker did not start PostgreSQL ({e.Message}); using a local cluster.");
+                _container = null;
+            }
+        }
+
+        _cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions
+        {
+            RootDirectory = Path.Combine(Path.GetTempPath(), $"dexra-test-pg-{Guid.NewGuid():N}"),
+            Database = "dexra_tests",
+            Throwaway = true,
+        });
+        Source = "local cluster";
+        return _cluster.ConnectionString;
+    }
+
+    private static bool DockerAnswers()
+    {
+        var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        return !string.IsNullOrEmpty(host) || File.Exists("/var/run/docker.sock");
+    }
+
+    /// <summary>Empties every module table (keeps migrations), for a run against a reused database.</summary>
+    public static async Task ResetAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
+        {
+            DbAdapter = DbAdapter.Postgres,
+            SchemasToExclude = ["public", "information_schema", "pg_catalog"],
+            TablesToIgnore = [new Table("__migrations_history")],
+        });
+        await respawner.ResetAsync(connection);
+    }
+
+    private static async Task StopAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+        }
+    }
+}
