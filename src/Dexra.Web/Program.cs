@@ -1,10 +1,10 @@
+using Dexra.Channels;
+using Dexra.Conversations;
+using Dexra.Identity;
 using Dexra.SharedKernel.Messaging;
 using Dexra.SharedKernel.Security;
 using Dexra.Web.Components;
 using Dexra.Web.Infrastructure;
-using Dexra.Channels;
-using Dexra.Conversations;
-using Dexra.Identity;
 using Dexra.Workspaces;
 using FluentValidation;
 using Scalar.AspNetCore;
