@@ -13,6 +13,7 @@ namespace Dexra.SharedKernel.Persistence;
 public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, IDisposable
 {
     private readonly List<DbContext> _contexts = [];
+    private readonly List<Func<CancellationToken, Task>> _afterCommit = [];
     private NpgsqlConnection? _connection;
 
     public NpgsqlConnection Connection => _connection ??= dataSource.CreateConnection();
@@ -52,6 +53,22 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
         }
 
         return new DbSessionTransaction(this, owner: true);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current transaction commits (dropped on rollback),
+    /// or at once when no transaction is running. Realtime pushes use it: nobody is told of a
+    /// change that could still roll back.
+    /// </summary>
+    public async Task AfterCommitAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken = default)
+    {
+        if (Transaction is null)
+        {
+            await action(cancellationToken);
+            return;
+        }
+
+        _afterCommit.Add(action);
     }
 
     public NpgsqlCommand CreateCommand(string sql)
@@ -111,6 +128,16 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
             }
 
             await Connection.CloseAsync();
+        }
+
+        var callbacks = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        if (commit)
+        {
+            foreach (var callback in callbacks)
+            {
+                await callback(CancellationToken.None);
+            }
         }
     }
 
