@@ -47,6 +47,7 @@ public static class TestDatabase
             }
         }
 
+        RemoveStaleClusters();
         _cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions
         {
             RootDirectory = Path.Combine(Path.GetTempPath(), $"dexra-test-pg-{Guid.NewGuid():N}"),
@@ -55,6 +56,28 @@ public static class TestDatabase
         });
         Source = "local cluster";
         return _cluster.ConnectionString;
+    }
+
+    /// <summary>Throwaway clusters of earlier runs that were killed before they could clean up.</summary>
+    private static void RemoveStaleClusters()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "dexra-test-pg-*"))
+        {
+            var running = File.Exists(Path.Combine(dir, "pgdata", "postmaster.pid"));
+            if (!running && Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
     }
 
     private static bool DockerAnswers()

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dexra.Conversations.Contracts;
+using Dexra.SharedKernel.Security;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Dexra.Web.Realtime;
+
+/// <summary>
+/// Agents' realtime feed. Every connection joins its workspace's group (and its agent's);
+/// events carry the workspace sequence number so a client that reconnects can ask for what it missed.
+/// </summary>
+[Authorize(Policy = DexraClaims.MemberPolicy)]
+internal sealed class InboxHub : Hub
+{
+    public static string WorkspaceGroup(Guid workspaceId) => $"ws:{workspaceId:N}";
+
+    public static string AgentGroup(Guid agentId) => $"agent:{agentId:N}";
+
+    public static string ConversationGroup(Guid conversationId) => $"conv:{conversationId:N}";
+
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User!;
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkspaceGroup(user.GetWorkspaceId()));
+        if (user.GetAgentId() is { } agentId)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, AgentGroup(agentId));
+        }
+
+        await base.OnConnectedAsync();
+    }
+
+    /// <summary>Follow one conversation (viewing and typing indicators of other agents).</summary>
+    public async Task WatchConversation(Guid conversationId)
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
+        await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentViewing", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
+    }
+
+    public Task UnwatchConversation(Guid conversationId) =>
+        Groups.RemoveFromGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
+
+    public Task Typing(Guid conversationId) =>
+        Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
+}
+
+/// <summary>Pushes committed events to the workspace's agents, on this node or (with Redis) all nodes.</summary>
+internal sealed class RealtimeEventsPusher(IHubContext<InboxHub> hub, IOptions<JsonOptions> json) : INotificationHandler<RealtimeEventsCommitted>
+{
+    public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
+    {
+        var group = hub.Clients.Group(InboxHub.WorkspaceGroup(notification.WorkspaceId));
+        foreach (var e in notification.Events.OrderBy(e => e.Sequence))
+        {
+            await group.SendAsync(e.Type, ToMessage(e, json.Value.SerializerOptions), cancellationToken);
+        }
+    }
+
+    /// <summary>The REST shape of the resource, plus the event's <c>sequence</c>.</summary>
+    public static JsonNode ToMessage(RealtimeEvent e, JsonSerializerOptions options)
+    {
+        var node = e.Payload is JsonElement element ? JsonNode.Parse(element.GetRawText()) : JsonSerializer.SerializeToNode(e.Payload, e.Payload.GetType(), options);
+        if (node is JsonObject obj)
+        {
+            obj["sequence"] = e.Sequence;
+            obj["eventType"] = e.Type;
+            return obj;
+        }
+
+        return new JsonObject { ["sequence"] = e.Sequence, ["eventType"] = e.Type, ["data"] = node };
+    }
+}
+
+internal static class RealtimeSetup
+{
+    public static WebApplicationBuilder AddDexraRealtime(this WebApplicationBuilder builder)
+    {
+        var signalR = builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 64 * 1024);
+        if (builder.Configuration["Dexra:Redis"] is { Length: > 0 } redis)
+        {
+            // Several nodes: the backplane carries each node's pushes to clients on the others.
+            signalR.AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("dexra"));
+        }
+
+        return builder;
+    }
+
+    public static void MapDexraRealtime(this IEndpointRouteBuilder app) => app.MapHub<InboxHub>("/hubs/inbox");
+}
