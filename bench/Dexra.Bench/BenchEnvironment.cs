@@ -46,12 +46,12 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
     /// <summary>Starts the published host (<c>dotnet Dexra.Web.dll</c>) on a free loopback port.</summary>
     public async Task StartHostAsync(IDictionary<string, string>? settings = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Dexra.Web.dll");
+        var dll = HostAssembly();
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
         var info = new ProcessStartInfo("dotnet", [dll, "--urls", BaseUrl])
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -89,6 +89,21 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
         }
 
         throw new TimeoutException("The host did not become ready within 90 s.");
+    }
+
+    /// <summary>The host as built by <c>dotnet build -c Release</c> in this repository.</summary>
+    private static string HostAssembly()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Dexra.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var dll = dir is null ? "" : Path.Combine(dir.FullName, "src", "Dexra.Web", "bin", "Release", "net10.0", "Dexra.Web.dll");
+        return File.Exists(dll)
+            ? dll
+            : throw new InvalidOperationException("Build the host first: dotnet build -c Release Dexra.sln");
     }
 
     public async Task<(Guid Id, string Token)> CreateWorkspaceAsync(string name)

@@ -2,7 +2,7 @@ using System.Globalization;
 using Dexra.Bench;
 
 // dotnet run -c Release --project bench/Dexra.Bench -- <scenario> [--pg CONNSTRING] [--clients N] ...
-// Scenarios: baseline (pgbench single-row INSERT rate). Every loop is bounded in count and time,
+// Scenarios: baseline (pgbench single-row INSERT rate), ingest (webhook burst), latency (webhook -> SignalR). Every loop is bounded in count and time,
 // and every server binds to 127.0.0.1.
 var scenario = args.FirstOrDefault() ?? "baseline";
 string? Option(string name) => args.SkipWhile(a => a != "--" + name).Skip(1).FirstOrDefault();
@@ -16,8 +16,14 @@ switch (scenario)
         var tps = await env.PgbenchInsertRateAsync(clients, IntOption("seconds", 10));
         Console.WriteLine($"pgbench single-row INSERT, {clients} clients: {Stats.Rate(tps)}");
         break;
+    case "ingest":
+        await Scenarios.IngestAsync(env, IntOption("deliveries", 2000), clients, duplicateShare: 0.1, senders: IntOption("senders", 500));
+        break;
+    case "latency":
+        await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: baseline.");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: baseline, ingest, latency.");
         return 2;
 }
 

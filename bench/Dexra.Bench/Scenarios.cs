@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Dexra.Bench;
+
+internal static class Scenarios
+{
+    /// <summary>
+    /// A burst of WhatsApp deliveries (a share of them duplicates) at a fixed concurrency:
+    /// acknowledged per second, fully processed per second (until every unique message is on a
+    /// conversation), and pgbench's single-row INSERT rate on the same PostgreSQL for comparison.
+    /// </summary>
+    public static async Task IngestAsync(BenchEnvironment env, int deliveries, int clients, double duplicateShare, int senders)
+    {
+        await env.StartHostAsync();
+        var (_, token) = await env.CreateWorkspaceAsync("Bench ingest");
+        var load = await WhatsAppLoad.CreateAsync(env, token, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+        var now = DateTimeOffset.UtcNow;
+        var unique = (int)Math.Round(deliveries * (1 - duplicateShare));
+        var bodies = Enumerable.Range(0, unique)
+            .Select(i => WhatsAppLoad.Payload($"4477009{i % senders:00000}", $"Customer {i % senders}", $"wamid.bench.{i}", $"Order question {i}", now))
+            .ToList();
+        var random = new Random(7);
+        var all = bodies.Concat(Enumerable.Range(0, deliveries - unique).Select(_ => bodies[random.Next(bodies.Count)])).OrderBy(_ => random.Next()).ToList();
+
+        var latencies = new ConcurrentBag<double>();
+        var failures = 0;
+        var queue = new ConcurrentQueue<byte[]>(all);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            while (queue.TryDequeue(out var body) && !timeout.IsCancellationRequested)
+            {
+                var (status, ms) = await load.DeliverAsync(body, timeout.Token);
+                latencies.Add(ms);
+                if (status != 200)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }));
+        var acked = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        var processed = await WaitForMessagesAsync(env, token, unique, TimeSpan.FromMinutes(5));
+        var total = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var sorted = latencies.OrderBy(x => x).ToList();
+        var pgbench = await env.PgbenchInsertRateAsync(clients, 10);
+
+        Console.WriteLine($"deliveries {all.Count} ({all.Count - unique} duplicates), {clients} concurrent, {senders} customers; non-200 answers: {failures}");
+        Console.WriteLine($"acknowledged: {Stats.Rate(all.Count / acked)} (ack p50 {Stats.Ms(Stats.Percentile(sorted, 50))}, p99 {Stats.Ms(Stats.Percentile(sorted, 99))})");
+        Console.WriteLine($"fully processed: {processed} unique messages in {total:0.0} s = {Stats.Rate(processed / total)}");
+        Console.WriteLine($"pgbench single-row INSERT at {clients} clients: {Stats.Rate(pgbench)}");
+        Console.WriteLine($"ratio processed / pgbench: {processed / total / pgbench:0.00}");
+    }
+
+    /// <summary>Webhook to agent's browser: a SignalR client on /hubs/inbox times each message.</summary>
+    public static async Task LatencyAsync(BenchEnvironment env, int ratePerSecond, int seconds)
+    {
+        await env.StartHostAsync();
+        var (_, token) = await env.CreateWorkspaceAsync("Bench latency");
+        var load = await WhatsAppLoad.CreateAsync(env, token, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+        var sent = new ConcurrentDictionary<string, long>();
+        var latencies = new ConcurrentBag<double>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(env.BaseUrl + "/hubs/inbox", o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        hub.On<JsonElement>("MessageAdded", e =>
+        {
+            var received = Stopwatch.GetTimestamp();
+            if (e.TryGetProperty("text", out var text) && text.GetString() is { } t && sent.TryRemove(t, out var at))
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(at, received).TotalMilliseconds);
+            }
+        });
+        await hub.StartAsync();
+
+        var total = ratePerSecond * seconds;
+        var interval = TimeSpan.FromSeconds(1.0 / ratePerSecond);
+        var start = Stopwatch.GetTimestamp();
+        var tasks = new List<Task>(total);
+        for (var i = 0; i < total; i++)
+        {
+            var due = start + (long)(i * interval.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                await Task.Delay(1);
+            }
+
+            var text = $"latency probe {i} {Guid.NewGuid():N}";
+            var body = WhatsAppLoad.Payload($"4477008{i % 500:00000}", $"Caller {i % 500}", $"wamid.lat.{Guid.NewGuid():N}", text, DateTimeOffset.UtcNow);
+            sent[text] = Stopwatch.GetTimestamp();
+            tasks.Add(load.DeliverAsync(body, CancellationToken.None));
+        }
+
+        await Task.WhenAll(tasks);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (latencies.Count < total && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var sorted = latencies.OrderBy(x => x).ToList();
+        Console.WriteLine($"{total} webhooks at {ratePerSecond}/s; {sorted.Count} reached the browser client ({total - sorted.Count} missing)");
+        Console.WriteLine($"webhook -> MessageAdded p50 {Stats.Ms(Stats.Percentile(sorted, 50))}, p95 {Stats.Ms(Stats.Percentile(sorted, 95))}, p99 {Stats.Ms(Stats.Percentile(sorted, 99))}");
+    }
+
+    /// <summary>Counts the workspace's messages through the public API until the expected number is there.</summary>
+    private static async Task<int> WaitForMessagesAsync(BenchEnvironment env, string token, int expected, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        var count = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            count = await CountInboundMessagesAsync(env);
+            if (count >= expected)
+            {
+                return count;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Console.Error.WriteLine($"Only {count} of {expected} messages were processed within {limit.TotalSeconds} s.");
+        _ = token;
+        return count;
+    }
+
+    /// <summary>Processed = stored as a message by Conversations (read straight from its schema: a bench may).</summary>
+    private static async Task<int> CountInboundMessagesAsync(BenchEnvironment env)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(env.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(CountSql, connection);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    // Set once the Conversations schema is known; see docs/benchmarks.md.
+    internal static string CountSql { get; set; } = "SELECT count(*) FROM conversations.messages WHERE direction = 'inbound'";
+}
