@@ -1,3 +1,4 @@
+using Dexra.Assist;
 using Dexra.Channels;
 using Dexra.Conversations;
 using Dexra.Identity;
@@ -22,11 +23,12 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
     options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(Program)];
     options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
 });
-builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly], includeInternalTypes: true);
+builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly, typeof(AssistModule).Assembly], includeInternalTypes: true);
 builder.Services.AddWorkspaces(builder.Configuration);
 builder.Services.AddIdentity(builder.Configuration);
 builder.Services.AddConversations(builder.Configuration);
 builder.Services.AddChannels(builder.Configuration);
+builder.Services.AddAssist(builder.Configuration);
 builder.AddDexraRealtime();
 builder.Services.AddRazorComponents();
 builder.Services.AddSingleton(Dexra.Web.Demo.DemoOptions.From(builder.Configuration, builder.Environment));
@@ -53,6 +55,7 @@ app.MapWorkspaces(api);
 app.MapIdentity(api);
 app.MapConversations(api);
 app.MapChannels(api);
+app.MapAssist(api);
 app.MapAgentSignIn();
 app.MapDexraRealtime();
 

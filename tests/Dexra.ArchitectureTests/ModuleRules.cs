@@ -12,6 +12,7 @@ public static class ModuleRules
         typeof(Dexra.Identity.IdentityModule).Assembly,
         typeof(Dexra.Conversations.ConversationsModule).Assembly,
         typeof(Dexra.Channels.ChannelsModule).Assembly,
+        typeof(Dexra.Assist.AssistModule).Assembly,
     ];
 
     public static string ModuleName(Assembly module) => module.GetName().Name!;

@@ -1,0 +1,26 @@
+using Mediator;
+
+namespace Dexra.Conversations.Contracts;
+
+/// <summary>One message of a contact's history, on whatever channel it was exchanged.</summary>
+public sealed record HistoryEntry(
+    Guid MessageId,
+    Guid ConversationId,
+    Guid ChannelId,
+    string ChannelType,
+    string Direction,
+    string? AuthorName,
+    string Text,
+    string? Subject,
+    DateTimeOffset At);
+
+/// <summary>The contact's messages across every channel and conversation, newest first (never private notes).</summary>
+public sealed record GetContactHistory(Guid WorkspaceId, Guid ContactId, int Limit) : IQuery<IReadOnlyList<HistoryEntry>>;
+
+/// <summary>A conversation's messages in order, for summaries and suggestions (notes included, flagged by direction "note").</summary>
+public sealed record GetConversationTranscript(Guid WorkspaceId, Guid ConversationId) : IQuery<ConversationTranscript?>;
+
+public sealed record ConversationTranscript(Guid ConversationId, Guid ContactId, string Status, IReadOnlyList<HistoryEntry> Entries);
+
+/// <summary>Published (in the transaction) when a conversation is resolved: Assist learns from the exchange.</summary>
+public sealed record ConversationResolved(Guid WorkspaceId, Guid ConversationId, Guid ContactId, DateTimeOffset At) : INotification;
