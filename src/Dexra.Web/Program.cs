@@ -9,10 +9,14 @@ using Dexra.Web.Infrastructure;
 using Dexra.Web.Realtime;
 using Dexra.Workspaces;
 using FluentValidation;
+using MudBlazor.Services;
 using Scalar.AspNetCore;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// Library assets (_framework, _content) in every environment when run from a build, not only in Development.
+builder.WebHost.UseStaticWebAssets();
 
 // The database first: its start-up must run before any other hosted service reads from it.
 builder.AddDexraDatabase();
@@ -30,7 +34,9 @@ builder.Services.AddConversations(builder.Configuration);
 builder.Services.AddChannels(builder.Configuration);
 builder.Services.AddAssist(builder.Configuration);
 builder.AddDexraRealtime();
-builder.Services.AddRazorComponents();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.AddSingleton<UiMediator>();
 builder.Services.AddSingleton(Dexra.Web.Demo.DemoOptions.From(builder.Configuration, builder.Environment));
 builder.Services.AddScoped<Dexra.SharedKernel.Hosting.IStartupTask, Dexra.Web.Demo.DemoSeeder>();
 
@@ -39,6 +45,7 @@ var app = builder.Build();
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDexraSecurityHeaders();
 app.UseResponseCompression();
 app.UseSerilogRequestLogging();
 app.UseAuthentication();
@@ -60,7 +67,7 @@ app.MapAgentSignIn();
 app.MapDexraRealtime();
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 StartupBanner.Register(app);
 app.Run();

@@ -3,6 +3,7 @@ using Dexra.SharedKernel;
 using Dexra.SharedKernel.Api;
 using Dexra.SharedKernel.Security;
 using Dexra.Workspaces.Authentication;
+using Dexra.Workspaces.Contracts;
 using Dexra.Workspaces.Persistence;
 using FluentValidation;
 using Mediator;
@@ -15,15 +16,9 @@ namespace Dexra.Workspaces.ApiTokens;
 
 internal sealed record CreateApiTokenBody(string? Name, string? Role);
 
-internal sealed record ApiTokenCreated(Guid Id, string Name, string Role, string Token, DateTimeOffset CreatedAt);
-
-internal sealed record ApiTokenListItem(Guid Id, string Name, string Role, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
-
-internal sealed record CreateApiToken(Guid WorkspaceId, string Name, string Role) : ICommand<ApiTokenCreated>;
-
-internal sealed class CreateApiTokenValidator : AbstractValidator<CreateApiToken>
+internal sealed class IssueApiTokenValidator : AbstractValidator<IssueApiToken>
 {
-    public CreateApiTokenValidator()
+    public IssueApiTokenValidator()
     {
         RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
         RuleFor(x => x.Role).Must(r => r is DexraClaims.AdminRole or DexraClaims.AgentRole)
@@ -31,9 +26,10 @@ internal sealed class CreateApiTokenValidator : AbstractValidator<CreateApiToken
     }
 }
 
-internal sealed class CreateApiTokenHandler(WorkspacesDbContext db, TimeProvider clock) : ICommandHandler<CreateApiToken, ApiTokenCreated>
+internal sealed class ApiTokenHandlers(WorkspacesDbContext db, ApiTokenCache cache, TimeProvider clock)
+    : ICommandHandler<IssueApiToken, IssuedApiToken>, IQueryHandler<ListApiTokens, IReadOnlyList<ApiTokenInfo>>, ICommandHandler<RevokeApiToken, bool>
 {
-    public async ValueTask<ApiTokenCreated> Handle(CreateApiToken command, CancellationToken cancellationToken)
+    public async ValueTask<IssuedApiToken> Handle(IssueApiToken command, CancellationToken cancellationToken)
     {
         var token = TokenHasher.NewToken();
         var row = new ApiToken
@@ -48,7 +44,28 @@ internal sealed class CreateApiTokenHandler(WorkspacesDbContext db, TimeProvider
         };
         db.ApiTokens.Add(row);
         await db.SaveChangesAsync(cancellationToken);
-        return new ApiTokenCreated(row.Id, row.Name, row.Role, token, row.CreatedAt);
+        return new IssuedApiToken(row.Id, row.Name, row.Role, token, row.CreatedAt);
+    }
+
+    public async ValueTask<IReadOnlyList<ApiTokenInfo>> Handle(ListApiTokens query, CancellationToken cancellationToken) =>
+        await db.ApiTokens.AsNoTracking()
+            .Where(t => t.WorkspaceId == query.WorkspaceId)
+            .OrderByDescending(t => t.CreatedAt)
+            .Select(t => new ApiTokenInfo(t.Id, t.Name, t.Role, t.Prefix, t.CreatedAt, t.RevokedAt, t.LastUsedAt))
+            .ToListAsync(cancellationToken);
+
+    public async ValueTask<bool> Handle(RevokeApiToken command, CancellationToken cancellationToken)
+    {
+        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.WorkspaceId == command.WorkspaceId && t.Id == command.TokenId, cancellationToken);
+        if (token is null)
+        {
+            return false;
+        }
+
+        token.RevokedAt ??= clock.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        cache.Forget(token.TokenHash);
+        return true;
     }
 }
 
@@ -60,30 +77,18 @@ internal static class ApiTokenEndpoints
 
         tokens.MapPost("/", async (CreateApiTokenBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
-            var created = await mediator.Send(new CreateApiToken(user.GetWorkspaceId(), body.Name ?? "", body.Role ?? DexraClaims.AdminRole), ct);
+            var created = await mediator.Send(new IssueApiToken(user.GetWorkspaceId(), body.Name ?? "", body.Role ?? DexraClaims.AdminRole), ct);
             return TypedResults.Created($"/api/v1/tokens/{created.Id}", created);
         }).WithSummary("Create an API token; its value is shown once.");
 
-        tokens.MapGet("/", async (ClaimsPrincipal user, WorkspacesDbContext db, CancellationToken ct) =>
-        {
-            var workspaceId = user.GetWorkspaceId();
-            var items = await db.ApiTokens.AsNoTracking()
-                .Where(t => t.WorkspaceId == workspaceId)
-                .OrderByDescending(t => t.CreatedAt)
-                .Select(t => new ApiTokenListItem(t.Id, t.Name, t.Role, t.Prefix, t.CreatedAt, t.RevokedAt, t.LastUsedAt))
-                .ToListAsync(ct);
-            return TypedResults.Ok(new Page<ApiTokenListItem>(items, null));
-        }).WithSummary("List API tokens (never their values).");
+        tokens.MapGet("/", async (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new Page<ApiTokenInfo>(await mediator.Send(new ListApiTokens(user.GetWorkspaceId()), ct), null)))
+            .WithSummary("List API tokens (never their values).");
 
-        tokens.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, WorkspacesDbContext db, ApiTokenCache cache, TimeProvider clock, CancellationToken ct) =>
-        {
-            var workspaceId = user.GetWorkspaceId();
-            var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == id, ct)
-                ?? throw new NotFoundException("The API token");
-            token.RevokedAt ??= clock.GetUtcNow();
-            await db.SaveChangesAsync(ct);
-            cache.Forget(token.TokenHash);
-            return TypedResults.NoContent();
-        }).WithSummary("Revoke an API token at once.");
+        tokens.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            await mediator.Send(new RevokeApiToken(user.GetWorkspaceId(), id), ct)
+                ? TypedResults.NoContent()
+                : throw new NotFoundException("The API token"))
+            .WithSummary("Revoke an API token at once.");
     }
 }

@@ -59,3 +59,24 @@ public sealed record EnsureWorkspace(string Name) : ICommand<Guid>;
 /// <summary>Finds the agent by email in the workspace, creating them when missing. Changes nothing that exists.</summary>
 public sealed record EnsureAgent(Guid WorkspaceId, string Email, string Name, string Role, string? Password, IReadOnlyList<string> Skills, AgentCapacity? Capacity = null)
     : ICommand<Guid>;
+
+public sealed record ApiTokenInfo(Guid Id, string Name, string Role, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+/// <param name="Token">The secret, returned only here, once.</param>
+public sealed record IssuedApiToken(Guid Id, string Name, string Role, string Token, DateTimeOffset CreatedAt);
+
+public sealed record IssueApiToken(Guid WorkspaceId, string Name, string Role) : ICommand<IssuedApiToken>;
+
+public sealed record ListApiTokens(Guid WorkspaceId) : IQuery<IReadOnlyList<ApiTokenInfo>>;
+
+/// <summary>Revokes at once; false when the token is not the workspace's.</summary>
+public sealed record RevokeApiToken(Guid WorkspaceId, Guid TokenId) : ICommand<bool>;
+
+/// <summary>Changes only the settings given (null keeps the current value).</summary>
+public sealed record UpdateWorkspaceSettings(
+    Guid WorkspaceId,
+    string? Name = null,
+    string? DefaultPhoneRegion = null,
+    int? ContinuityWindowHours = null,
+    string? TimeZone = null,
+    bool? AutoAssign = null) : ICommand<WorkspaceSettings>;

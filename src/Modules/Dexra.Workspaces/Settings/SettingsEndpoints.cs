@@ -16,30 +16,28 @@ namespace Dexra.Workspaces.Settings;
 
 internal sealed record SettingsBody(string? Name, string? DefaultPhoneRegion, int? ContinuityWindowHours, string? TimeZone, bool? AutoAssign);
 
-internal sealed record UpdateSettings(Guid WorkspaceId, SettingsBody Body) : ICommand<WorkspaceSettings>;
-
-internal sealed class UpdateSettingsValidator : AbstractValidator<UpdateSettings>
+internal sealed class UpdateSettingsValidator : AbstractValidator<UpdateWorkspaceSettings>
 {
     private static readonly HashSet<string> Regions = PhoneNumberUtil.GetInstance().GetSupportedRegions();
 
     public UpdateSettingsValidator()
     {
-        RuleFor(x => x.Body.Name).NotEmpty().MaximumLength(200).When(x => x.Body.Name is not null).OverridePropertyName("name");
-        RuleFor(x => x.Body.DefaultPhoneRegion)
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(200).When(x => x.Name is not null);
+        RuleFor(x => x.DefaultPhoneRegion)
             .Must(r => r is null || Regions.Contains(r.ToUpperInvariant()))
             .WithMessage("The default phone region must be an ISO 3166 two-letter region that has phone numbers, such as GB or US.")
-            .OverridePropertyName("defaultPhoneRegion");
-        RuleFor(x => x.Body.ContinuityWindowHours).InclusiveBetween(1, 24 * 365)
-            .When(x => x.Body.ContinuityWindowHours is not null).OverridePropertyName("continuityWindowHours");
-        RuleFor(x => x.Body.TimeZone).Must(BeATimeZone).When(x => x.Body.TimeZone is not null)
-            .WithMessage("The time zone must be an IANA zone such as Europe/London.").OverridePropertyName("timeZone");
+            ;
+        RuleFor(x => x.ContinuityWindowHours).InclusiveBetween(1, 24 * 365)
+            .When(x => x.ContinuityWindowHours is not null);
+        RuleFor(x => x.TimeZone).Must(BeATimeZone).When(x => x.TimeZone is not null)
+            .WithMessage("The time zone must be an IANA zone such as Europe/London.");
     }
 
     private static bool BeATimeZone(string? zone) => TimeZoneInfo.TryFindSystemTimeZoneById(zone ?? "", out _);
 }
 
 internal sealed class SettingsHandlers(WorkspacesDbContext db, IMemoryCache cache)
-    : IQueryHandler<GetWorkspaceSettings, WorkspaceSettings?>, ICommandHandler<UpdateSettings, WorkspaceSettings>
+    : IQueryHandler<GetWorkspaceSettings, WorkspaceSettings?>, ICommandHandler<UpdateWorkspaceSettings, WorkspaceSettings>
 {
     // Settings are read for every inbound batch; a short cache keeps that off the database.
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
@@ -62,11 +60,10 @@ internal sealed class SettingsHandlers(WorkspacesDbContext db, IMemoryCache cach
         return settings;
     }
 
-    public async ValueTask<WorkspaceSettings> Handle(UpdateSettings command, CancellationToken cancellationToken)
+    public async ValueTask<WorkspaceSettings> Handle(UpdateWorkspaceSettings body, CancellationToken cancellationToken)
     {
-        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == command.WorkspaceId, cancellationToken)
+        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == body.WorkspaceId, cancellationToken)
             ?? throw new NotFoundException("The workspace");
-        var body = command.Body;
         workspace.Name = body.Name?.Trim() ?? workspace.Name;
         workspace.DefaultPhoneRegion = body.DefaultPhoneRegion?.ToUpperInvariant() ?? workspace.DefaultPhoneRegion;
         workspace.ContinuityWindowHours = body.ContinuityWindowHours ?? workspace.ContinuityWindowHours;
@@ -96,7 +93,7 @@ internal static class SettingsEndpoints
             .WithSummary("The caller's workspace and its settings.");
 
         workspace.MapPatch("/", async (SettingsBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new UpdateSettings(user.GetWorkspaceId(), body), ct)))
+            TypedResults.Ok(await mediator.Send(new UpdateWorkspaceSettings(user.GetWorkspaceId(), body.Name, body.DefaultPhoneRegion, body.ContinuityWindowHours, body.TimeZone, body.AutoAssign), ct)))
             .RequireAuthorization(DexraClaims.AdminPolicy)
             .WithSummary("Change workspace settings: defaultPhoneRegion, continuityWindowHours, timeZone, autoAssign.");
     }

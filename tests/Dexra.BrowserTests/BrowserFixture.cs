@@ -1,0 +1,80 @@
+using Dexra.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Dexra.BrowserTests;
+
+/// <summary>
+/// The real host on Kestrel (127.0.0.1, a free port) and Debian's Chromium driven by Playwright.
+/// Playwright's own browser download cannot work here, so the executable is given.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+
+    public DexraApp App { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public string BaseUrl { get; private set; } = "";
+    public TestWorkspace Workspace { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var connectionString = await TestDatabase.ConnectionStringAsync();
+        App = new DexraApp(connectionString);
+        App.UseKestrel(0);
+        App.StartServer();
+        BaseUrl = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        Workspace = await App.CreateWorkspaceAsync("Acme Support");
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("DEXRA_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+        });
+    }
+
+    public async Task<IPage> SignedInPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") Console.WriteLine($"browser {message.Type}: {message.Text}"); };
+        await page.GotoAsync(BaseUrl + "/login");
+        await page.FillAsync("#email", Workspace.AdminEmail);
+        await page.FillAsync("#password", Workspace.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(BaseUrl + "/");
+        return page;
+    }
+
+    /// <summary>Opens a page of the app and waits until its circuit is live, so input is not lost to prerendering.</summary>
+    public async Task GotoLiveAsync(IPage page, string path)
+    {
+        await page.GotoAsync(BaseUrl + path);
+        await page.Locator("#dexra-interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 15_000 });
+    }
+
+    /// <summary>Saves a screenshot under docs/screenshots when DEXRA_SCREENSHOTS names the folder.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("DEXRA_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = false });
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        await App.DisposeAsync();
+    }
+}
