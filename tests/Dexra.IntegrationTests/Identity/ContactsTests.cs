@@ -169,6 +169,26 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task Proof_absorbs_a_contact_that_held_only_unverified_identities_and_the_merge_can_be_undone()
+    {
+        var account = Unique("acct");
+        var email = $"{Unique("typed")}@example.com";
+        var owner = await ResolveAsync(Sender(IdentityKinds.AccountId, "api", "Olive", V(IdentityKinds.AccountId, account)));
+        var visitor = await ResolveAsync(Sender(IdentityKinds.Widget, "web_widget", null, V(IdentityKinds.Widget, Unique("v")), U(IdentityKinds.Email, email)));
+        visitor.ContactId.ShouldNotBe(owner.ContactId);
+
+        var proof = await ResolveAsync(Sender(IdentityKinds.AccountId, "api", null, V(IdentityKinds.AccountId, account), V(IdentityKinds.Email, email)));
+        proof.ContactId.ShouldBe(owner.ContactId);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{visitor.ContactId}")).Id("mergedInto").ShouldBe(owner.ContactId);
+        Identities(await fixture.Api.GetJsonAsync($"/api/v1/contacts/{owner.ContactId}")).ShouldContain((IdentityKinds.Email, email, true));
+
+        var undone = await fixture.Api.PostJsonAsync($"/api/v1/contacts/{owner.ContactId}/unmerge", new { identity = new { kind = "email", value = email } }, HttpStatusCode.OK);
+        undone.GetProperty("restored").Id().ShouldBe(visitor.ContactId);
+        Identities(await fixture.Api.GetJsonAsync($"/api/v1/contacts/{owner.ContactId}")).ShouldBe([(IdentityKinds.AccountId, account, true)]);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/lookup?email={email}")).Id().ShouldBe(visitor.ContactId);
+    }
+
+    [Fact]
     public async Task Merge_then_unmerge_restores_both_contacts_exactly()
     {
         await UseRegionAsync("GB");
