@@ -142,6 +142,13 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
         var item = suggestions.GetProperty("items").EnumerateArray().Single(i => i.Id("contactId") == b.ContactId);
         item.GetProperty("score").GetDouble().ShouldBeInRange(0.5, 1);
         item.GetProperty("evidence")[0].Str("kind").ShouldNotBeNullOrEmpty();
+
+        // Merging A away hands its suggestions to the survivor.
+        var c = await ResolveAsync(Sender(IdentityKinds.X, "x", null, V(IdentityKinds.X, Unique("x"))));
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{c.ContactId}/merge", new { sourceContactId = a.ContactId }, HttpStatusCode.OK);
+        (await SuggestedAsync(c.ContactId)).ShouldContain(b.ContactId);
+        (await SuggestedAsync(b.ContactId)).ShouldContain(c.ContactId);
+        (await SuggestedAsync(b.ContactId)).ShouldNotContain(a.ContactId);
     }
 
     [Fact]
@@ -269,6 +276,32 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
         results.Select(r => r.ContactId).Distinct().Count().ShouldBe(1);
         results.Count(r => r.Created).ShouldBe(1);
         (await fixture.Api.GetJsonAsync($"/api/v1/contacts/lookup?email={email}")).Id().ShouldBe(results[0].ContactId);
+    }
+
+    [Fact]
+    public async Task A_batch_resolves_in_order_and_in_the_callers_transaction()
+    {
+        var email = $"{Unique("batch")}@example.com";
+        var telegram = Random.Shared.NextInt64(1_000_000_000, 9_000_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            var session = scope.ServiceProvider.GetRequiredService<DbSession>();
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            await using var transaction = await session.BeginAsync();
+            var results = await mediator.Send(new ResolveSenders(Workspace,
+            [
+                Sender(IdentityKinds.Email, "email", "First", V(IdentityKinds.Email, email)),
+                Sender(IdentityKinds.Telegram, "telegram", "Other", V(IdentityKinds.Telegram, telegram)),
+                Sender(IdentityKinds.Email, "email", null, V(IdentityKinds.Email, email.ToUpperInvariant())),
+            ]));
+            results[0].Created.ShouldBeTrue();
+            results[1].ContactId.ShouldNotBe(results[0].ContactId);
+            results[2].ShouldBe(new ResolvedSender(results[0].ContactId, false));
+            // The caller rolls back: nothing of it may remain.
+        }
+
+        await (await fixture.Api.GetAsync($"/api/v1/contacts/lookup?email={email}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Api.GetAsync($"/api/v1/contacts/lookup?kind=telegram&value={telegram}")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

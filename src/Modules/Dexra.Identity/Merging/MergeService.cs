@@ -82,6 +82,16 @@ internal sealed class MergeService(DbSession session, IPublisher publisher, Time
             UPDATE identity.contacts SET merged_into = @survivor, updated_at = @now WHERE workspace_id = @w AND id = @source;
             UPDATE identity.contacts SET name = COALESCE(name, @sourceName), updated_at = @now WHERE workspace_id = @w AND id = @survivor;
             DELETE FROM identity.merge_suggestions WHERE workspace_id = @w AND contact_a = @a AND contact_b = @b;
+            INSERT INTO identity.merge_suggestions AS s (workspace_id, contact_a, contact_b, score, evidence, created_at, updated_at)
+            SELECT @w, LEAST(@survivor, x.other), GREATEST(@survivor, x.other), x.score, x.evidence, x.created_at, @now
+            FROM (SELECT CASE WHEN contact_a = @source THEN contact_b ELSE contact_a END AS other, score, evidence, created_at
+                  FROM identity.merge_suggestions
+                  WHERE workspace_id = @w AND (contact_a = @source OR contact_b = @source)) x
+            WHERE x.other <> @survivor
+            ON CONFLICT (workspace_id, contact_a, contact_b) DO UPDATE SET
+                score = GREATEST(s.score, EXCLUDED.score),
+                evidence = (SELECT jsonb_agg(DISTINCT e) FROM jsonb_array_elements(s.evidence || EXCLUDED.evidence) AS e),
+                updated_at = EXCLUDED.updated_at;
             """, ct))
         {
             var (a, b) = survivorId.CompareTo(sourceId) < 0 ? (survivorId, sourceId) : (sourceId, survivorId);
