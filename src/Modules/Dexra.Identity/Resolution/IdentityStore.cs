@@ -1,0 +1,417 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dexra.Identity.Contracts;
+using Dexra.Identity.Normalisation;
+using Dexra.SharedKernel.Api;
+using Dexra.SharedKernel.Persistence;
+using Npgsql;
+
+namespace Dexra.Identity.Resolution;
+
+internal sealed record ContactRow(Guid Id, string? Name, Guid? MergedInto, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+internal sealed record IdentityRow(Guid ContactId, string Kind, string Value, bool Verified, bool Raw);
+
+internal sealed record SuggestionRow(Guid ContactId, double Score, IReadOnlyList<Evidence> Evidence, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// The identity graph in SQL, on the unit of work's connection and transaction. Raw SQL because
+/// resolution is the ingest hot path: set-based statements, no change tracking.
+/// </summary>
+internal sealed class IdentityStore(DbSession session)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private async Task<NpgsqlCommand> CommandAsync(string sql, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        return session.CreateCommand(sql);
+    }
+
+    /// <summary>
+    /// Serialises every resolution touching the same identities until the transaction ends, so
+    /// parallel arrivals of one new identity create one contact. Keys are taken in sorted order:
+    /// two batches never wait on each other in a cycle.
+    /// </summary>
+    public async Task LockIdentitiesAsync(Guid workspaceId, IEnumerable<(string Kind, string Value)> keys, CancellationToken ct)
+    {
+        var lockKeys = keys.Select(k => LockKey(workspaceId, k.Kind, k.Value)).Distinct().Order().ToArray();
+        if (lockKeys.Length == 0)
+        {
+            return;
+        }
+
+        await using var command = await CommandAsync(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(@keys) WITH ORDINALITY AS t(k, n) ORDER BY n) s", ct);
+        command.Parameters.AddWithValue("keys", lockKeys);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static long LockKey(Guid workspaceId, string kind, string value)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"dexra-identity|{workspaceId:N}|{kind}|{value}"));
+        return BitConverter.ToInt64(hash, 0);
+    }
+
+    public async Task<Dictionary<(string Kind, string Value), ExistingIdentity>> LoadIdentitiesAsync(
+        Guid workspaceId, IReadOnlyCollection<(string Kind, string Value)> keys, CancellationToken ct)
+    {
+        var result = new Dictionary<(string, string), ExistingIdentity>();
+        if (keys.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = await CommandAsync("""
+            SELECT i.kind, i.value, i.contact_id, i.verified
+            FROM identity.identities i
+            JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
+            WHERE i.workspace_id = @w AND NOT i.raw
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("kinds", keys.Select(k => k.Kind).ToArray());
+        command.Parameters.AddWithValue("values", keys.Select(k => k.Value).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new ExistingIdentity(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetBoolean(3));
+            result[(row.Kind, row.Value)] = row;
+        }
+
+        return result;
+    }
+
+    /// <summary>Locks the contacts against a concurrent merge (share: resolutions do not block each other).</summary>
+    public async Task<List<(CandidateContact Contact, Guid? MergedInto)>> LockCandidatesAsync(Guid workspaceId, IEnumerable<Guid> contactIds, CancellationToken ct)
+    {
+        var ids = contactIds.Distinct().Order().ToArray();
+        var result = new List<(CandidateContact, Guid?)>();
+        if (ids.Length == 0)
+        {
+            return result;
+        }
+
+        await using var command = await CommandAsync("""
+            SELECT c.id, c.merged_into,
+                   EXISTS (SELECT 1 FROM identity.identities i
+                           WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
+            FROM identity.contacts c
+            WHERE c.workspace_id = @w AND c.id = ANY(@ids)
+            ORDER BY c.id
+            FOR SHARE OF c
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("ids", ids);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add((new CandidateContact(reader.GetGuid(0), reader.GetBoolean(2)), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
+        }
+
+        return result;
+    }
+
+    public async Task CreateContactAsync(Guid workspaceId, Guid id, string? name, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = await CommandAsync("""
+            INSERT INTO identity.contacts (workspace_id, id, name, created_at, updated_at)
+            VALUES (@w, @id, @name, @now, @now)
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.Add(new NpgsqlParameter<string?>("name", string.IsNullOrWhiteSpace(name) ? null : Truncate(name.Trim(), 300)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.AddWithValue("now", now);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <returns>How many identities were inserted (a value someone already holds is left to them).</returns>
+    public async Task<int> InsertIdentitiesAsync(
+        Guid workspaceId, Guid contactId, IReadOnlyList<NormalizedIdentity> identities, string? channelType, Guid? channelId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (identities.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = await CommandAsync("""
+            INSERT INTO identity.identities (workspace_id, kind, value, contact_id, verified, raw, match_key, source_channel_type, source_channel_id, first_seen_at)
+            SELECT @w, t.kind, t.value, @c, t.verified, t.raw, t.match_key, @ct, @cid, @now
+            FROM unnest(@kinds, @values, @verified, @raw, @keys) AS t(kind, value, verified, raw, match_key)
+            ORDER BY t.kind, t.value
+            ON CONFLICT (workspace_id, kind, value) DO NOTHING
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("c", contactId);
+        command.Parameters.Add(new NpgsqlParameter<string?>("ct", channelType is null ? null : Truncate(channelType, 40)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<Guid?>("cid", channelId is null || channelId == Guid.Empty ? null : channelId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.AddWithValue("kinds", identities.Select(i => i.Kind).ToArray());
+        command.Parameters.AddWithValue("values", identities.Select(i => i.Value).ToArray());
+        command.Parameters.AddWithValue("verified", identities.Select(i => i.Verified).ToArray());
+        command.Parameters.AddWithValue("raw", identities.Select(i => i.Raw).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+        {
+            Value = identities.Select(i => (object?)i.MatchKey ?? DBNull.Value).ToArray(),
+        });
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task VerifyAsync(Guid workspaceId, IReadOnlyList<NormalizedIdentity> identities, CancellationToken ct)
+    {
+        if (identities.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = await CommandAsync("""
+            UPDATE identity.identities i SET verified = true
+            FROM unnest(@kinds, @values) AS k(kind, value)
+            WHERE i.workspace_id = @w AND i.kind = k.kind AND i.value = k.value AND NOT i.verified
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("kinds", identities.Select(i => i.Kind).ToArray());
+        command.Parameters.AddWithValue("values", identities.Select(i => i.Value).ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task TouchAsync(Guid workspaceId, Guid contactId, string? name, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = await CommandAsync("""
+            UPDATE identity.contacts SET name = COALESCE(name, @name), updated_at = @now
+            WHERE workspace_id = @w AND id = @id
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("id", contactId);
+        command.Parameters.Add(new NpgsqlParameter<string?>("name", string.IsNullOrWhiteSpace(name) ? null : Truncate(name.Trim(), 300)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.AddWithValue("now", now);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Adds evidence to the pair's suggestion; the score is the strongest evidence's.</summary>
+    public async Task RaiseSuggestionAsync(Guid workspaceId, Guid contact, Guid other, double score, IReadOnlyList<Evidence> evidence, DateTimeOffset now, CancellationToken ct)
+    {
+        if (contact == other)
+        {
+            return;
+        }
+
+        var (a, b) = contact.CompareTo(other) < 0 ? (contact, other) : (other, contact);
+        await using var command = await CommandAsync("""
+            INSERT INTO identity.merge_suggestions AS s (workspace_id, contact_a, contact_b, score, evidence, created_at, updated_at)
+            VALUES (@w, @a, @b, @score, @evidence, @now, @now)
+            ON CONFLICT (workspace_id, contact_a, contact_b) DO UPDATE SET
+                score = GREATEST(s.score, EXCLUDED.score),
+                evidence = (SELECT jsonb_agg(DISTINCT e) FROM jsonb_array_elements(s.evidence || EXCLUDED.evidence) AS e),
+                updated_at = EXCLUDED.updated_at
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("a", a);
+        command.Parameters.AddWithValue("b", b);
+        command.Parameters.AddWithValue("score", Math.Clamp(score, 0, 1));
+        command.Parameters.AddWithValue("evidence", NpgsqlTypes.NpgsqlDbType.Jsonb, JsonSerializer.Serialize(evidence, Json));
+        command.Parameters.AddWithValue("now", now);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Live contacts holding an email that differs only by dots or a +tag.</summary>
+    public async Task<List<(Guid ContactId, string Value)>> SimilarEmailsAsync(Guid workspaceId, Guid contactId, string matchKey, string value, CancellationToken ct)
+    {
+        await using var command = await CommandAsync("""
+            SELECT i.contact_id, i.value FROM identity.identities i
+            JOIN identity.contacts c ON c.workspace_id = i.workspace_id AND c.id = i.contact_id
+            WHERE i.workspace_id = @w AND i.kind = 'email' AND i.match_key = @key AND i.value <> @value
+              AND i.contact_id <> @c AND NOT i.raw AND c.merged_into IS NULL
+            LIMIT 10
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("c", contactId);
+        command.Parameters.AddWithValue("key", matchKey);
+        command.Parameters.AddWithValue("value", value);
+        var result = new List<(Guid, string)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add((reader.GetGuid(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    public async Task<List<Guid>> SameNameAsync(Guid workspaceId, Guid contactId, string name, CancellationToken ct)
+    {
+        await using var command = await CommandAsync("""
+            SELECT id FROM identity.contacts
+            WHERE workspace_id = @w AND id <> @c AND merged_into IS NULL AND lower(name) = lower(@name)
+            ORDER BY created_at DESC
+            LIMIT 5
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("c", contactId);
+        command.Parameters.AddWithValue("name", name.Trim());
+        var result = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(reader.GetGuid(0));
+        }
+
+        return result;
+    }
+
+    public async Task<Guid?> FindContactByIdentityAsync(Guid workspaceId, string kind, string value, CancellationToken ct)
+    {
+        await using var command = await CommandAsync(
+            "SELECT contact_id FROM identity.identities WHERE workspace_id = @w AND kind = @kind AND value = @value AND NOT raw", ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("kind", kind);
+        command.Parameters.AddWithValue("value", value);
+        return await command.ExecuteScalarAsync(ct) is Guid id ? id : null;
+    }
+
+    public async Task<Dictionary<Guid, (ContactRow Contact, List<IdentityRow> Identities)>> LoadContactsAsync(
+        Guid workspaceId, IReadOnlyCollection<Guid> contactIds, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, (ContactRow, List<IdentityRow>)>();
+        if (contactIds.Count == 0)
+        {
+            return result;
+        }
+
+        var ids = contactIds.Distinct().ToArray();
+        await using (var command = await CommandAsync("""
+            SELECT id, name, merged_into, created_at, updated_at FROM identity.contacts
+            WHERE workspace_id = @w AND id = ANY(@ids)
+            """, ct))
+        {
+            command.Parameters.AddWithValue("w", workspaceId);
+            command.Parameters.AddWithValue("ids", ids);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new ContactRow(
+                    reader.GetGuid(0),
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetGuid(2),
+                    reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.GetFieldValue<DateTimeOffset>(4));
+                result[row.Id] = (row, []);
+            }
+        }
+
+        await using (var command = await CommandAsync("""
+            SELECT contact_id, kind, value, verified, raw FROM identity.identities
+            WHERE workspace_id = @w AND contact_id = ANY(@ids)
+            ORDER BY first_seen_at, kind, value
+            """, ct))
+        {
+            command.Parameters.AddWithValue("w", workspaceId);
+            command.Parameters.AddWithValue("ids", ids);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new IdentityRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), reader.GetBoolean(4));
+                if (result.TryGetValue(row.ContactId, out var entry))
+                {
+                    entry.Item2.Add(row);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Live contacts, newest first, matching a name, email or phone when a query is given.</summary>
+    public async Task<List<(Guid Id, DateTimeOffset CreatedAt)>> SearchAsync(
+        Guid workspaceId, string? query, IReadOnlyList<string> exactValues, Cursor? before, int take, CancellationToken ct)
+    {
+        var sql = new StringBuilder("""
+            SELECT c.id, c.created_at FROM identity.contacts c
+            WHERE c.workspace_id = @w AND c.merged_into IS NULL
+            """);
+        if (!string.IsNullOrWhiteSpace(query))
+        {
+            sql.Append("""
+
+                 AND (c.name ILIKE @pattern ESCAPE '\'
+                      OR EXISTS (SELECT 1 FROM identity.identities i
+                                 WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id
+                                   AND (i.value ILIKE @pattern ESCAPE '\' OR i.value = ANY(@exact))))
+                """);
+        }
+
+        if (before is not null)
+        {
+            sql.Append("\n AND (c.created_at, c.id) < (@beforeAt, @beforeId)");
+        }
+
+        sql.Append("\nORDER BY c.created_at DESC, c.id DESC LIMIT @take");
+        await using var command = await CommandAsync(sql.ToString(), ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("take", take);
+        if (!string.IsNullOrWhiteSpace(query))
+        {
+            command.Parameters.AddWithValue("pattern", "%" + EscapeLike(query.Trim()) + "%");
+            command.Parameters.AddWithValue("exact", exactValues.ToArray());
+        }
+
+        if (before is { } cursor)
+        {
+            command.Parameters.AddWithValue("beforeAt", cursor.At);
+            command.Parameters.AddWithValue("beforeId", cursor.Id);
+        }
+
+        var result = new List<(Guid, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add((reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return result;
+    }
+
+    public async Task<List<SuggestionRow>> SuggestionsAsync(Guid workspaceId, Guid contactId, Cursor? before, int take, CancellationToken ct)
+    {
+        var sql = """
+            SELECT o.other, s.score, s.evidence, s.updated_at
+            FROM identity.merge_suggestions s
+            CROSS JOIN LATERAL (SELECT CASE WHEN s.contact_a = @c THEN s.contact_b ELSE s.contact_a END AS other) o
+            JOIN identity.contacts c ON c.workspace_id = s.workspace_id AND c.id = o.other
+            WHERE s.workspace_id = @w AND (s.contact_a = @c OR s.contact_b = @c) AND c.merged_into IS NULL
+            """ + (before is null ? "" : "\n AND (s.updated_at, o.other) < (@beforeAt, @beforeId)") + """
+
+            ORDER BY s.updated_at DESC, o.other DESC
+            LIMIT @take
+            """;
+        await using var command = await CommandAsync(sql, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("c", contactId);
+        command.Parameters.AddWithValue("take", take);
+        if (before is { } cursor)
+        {
+            command.Parameters.AddWithValue("beforeAt", cursor.At);
+            command.Parameters.AddWithValue("beforeId", cursor.Id);
+        }
+
+        var result = new List<SuggestionRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var evidence = JsonSerializer.Deserialize<List<Evidence>>(reader.GetString(2), Json) ?? [];
+            result.Add(new SuggestionRow(reader.GetGuid(0), reader.GetDouble(1), evidence, reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return result;
+    }
+
+    public static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    public static ContactSummary ToSummary(ContactRow contact, IEnumerable<IdentityRow> identities) =>
+        new(contact.Id, contact.Name, identities.Where(i => !i.Raw).Select(i => new ContactIdentity(i.Kind, i.Value, i.Verified)).ToList(), contact.MergedInto);
+
+    public static bool IsKnownKind(string? kind) => kind is not null && IdentityKinds.All.Contains(kind);
+}
