@@ -24,7 +24,11 @@ internal static class Directions
 /// <summary>Raw SQL for the module's tables: the hot path batches its writes into one round trip.</summary>
 internal sealed class ConversationStore(DbSession session)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The REST shape: camelCase, nulls left out.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public const string ConversationColumns =
         "workspace_id, id, contact_id, status, assignee_id, team_id, priority, labels, channel_ids, last_inbound_channel_id, " +
