@@ -120,6 +120,20 @@ public sealed class ReplyAndDeliveryTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_delivery_that_keeps_failing_is_retried_with_back_off_then_marked_failed()
+    {
+        var recorded = await fixture.App.RecordAsync(W, Inbound(_chat, "web_widget", Guid.NewGuid(), "Hi"));
+        var reply = await fixture.Api.PostJsonAsync($"/api/v1/conversations/{recorded[0].ConversationId}/messages", new { text = "Still there?" }, HttpStatusCode.Created);
+        var sender = new RecordingSender(_ => new DeliveryResult(false, null, "Provider timed out.", true));
+
+        var message = await DrainUntilAsync(sender, reply.Id(), m => m.Str("deliveryStatus") != "queued", recorded[0].ConversationId);
+        message.Str("deliveryStatus").ShouldBe("failed");
+        message.Str("failureReason").ShouldStartWith("Provider timed out.");
+        message.Str("failureReason").ShouldContain("gave up after 8 attempts");
+        sender.Sent.Count(s => s.MessageId == reply.Id()).ShouldBeLessThanOrEqualTo(8);
+    }
+
+    [Fact]
     public async Task A_call_status_callback_updates_the_call_item_and_never_adds_one()
     {
         var contact = Guid.NewGuid();
