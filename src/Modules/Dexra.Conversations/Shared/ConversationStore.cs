@@ -1,0 +1,346 @@
+using System.Text.Json;
+using Dexra.Conversations.Contracts;
+using Dexra.Conversations.Persistence;
+using Dexra.SharedKernel.Api;
+using Dexra.SharedKernel.Persistence;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Dexra.Conversations.Shared;
+
+internal static class Authors
+{
+    public const string Contact = "contact";
+    public const string Agent = "agent";
+    public const string System = "system";
+}
+
+internal static class Directions
+{
+    public const string Inbound = "inbound";
+    public const string Outbound = "outbound";
+}
+
+/// <summary>Raw SQL for the module's tables: the hot path batches its writes into one round trip.</summary>
+internal sealed class ConversationStore(DbSession session)
+{
+    /// <summary>The REST shape: camelCase, nulls left out.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public const string ConversationColumns =
+        "workspace_id, id, contact_id, status, assignee_id, team_id, priority, labels, channel_ids, last_inbound_channel_id, " +
+        "last_inbound_channel_type, previous_conversation_id, subject, created_at, first_response_at, resolved_at, snoozed_until, last_activity_at";
+
+    public const string MessageColumns =
+        "workspace_id, id, conversation_id, contact_id, channel_id, channel_type, direction, kind, private, author_type, author_id, author_name, " +
+        "text, subject, html, attachments, external_id, provider_message_id, sender_address, in_reply_to, \"references\", delivery_status, " +
+        "failure_reason, call, auto_reply, at, created_at";
+
+    public const string TimelineColumns =
+        "workspace_id, id, contact_id, conversation_id, type, at, channel_id, channel_type, direction, text, subject, author_type, author_id, " +
+        "author_name, message_id, data";
+
+    public DbSession Session => session;
+
+    public async Task<Conversation?> FindAsync(Guid workspaceId, Guid id, bool forUpdate, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        await using var cmd = session.CreateCommand(
+            $"SELECT {ConversationColumns} FROM conversations.conversations WHERE workspace_id = @w AND id = @id" + (forUpdate ? " FOR UPDATE" : ""));
+        cmd.Parameters.AddWithValue("w", workspaceId);
+        cmd.Parameters.AddWithValue("id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadConversation(reader) : null;
+    }
+
+    public async Task<Conversation> GetAsync(Guid workspaceId, Guid id, bool forUpdate, CancellationToken ct) =>
+        await FindAsync(workspaceId, id, forUpdate, ct) ?? throw new NotFoundException("The conversation");
+
+    public async Task<List<Conversation>> QueryConversationsAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        await using var cmd = session.CreateCommand($"SELECT {ConversationColumns} FROM conversations.conversations WHERE {where}");
+        parameters(cmd.Parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<Conversation>();
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(ReadConversation(reader));
+        }
+
+        return list;
+    }
+
+    public async Task<List<Message>> QueryMessagesAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        await using var cmd = session.CreateCommand($"SELECT {MessageColumns} FROM conversations.messages WHERE {where}");
+        parameters(cmd.Parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<Message>();
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(ReadMessage(reader));
+        }
+
+        return list;
+    }
+
+    public async Task<List<TimelineItem>> QueryTimelineAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        await using var cmd = session.CreateCommand($"SELECT {TimelineColumns} FROM conversations.timeline_items WHERE {where}");
+        parameters(cmd.Parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<TimelineItem>();
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(ReadTimeline(reader));
+        }
+
+        return list;
+    }
+
+    public static void AddInsert(NpgsqlBatch batch, Conversation c)
+    {
+        var cmd = batch.CreateBatchCommand();
+        cmd.CommandText = $"INSERT INTO conversations.conversations ({ConversationColumns}) VALUES " +
+            "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17)";
+        AddConversationParameters(cmd.Parameters, c);
+        batch.BatchCommands.Add(cmd);
+    }
+
+    public static void AddUpdate(NpgsqlBatch batch, Conversation c)
+    {
+        var cmd = batch.CreateBatchCommand();
+        cmd.CommandText = "UPDATE conversations.conversations SET contact_id = @p2, status = @p3, assignee_id = @p4, team_id = @p5, priority = @p6, " +
+            "labels = @p7, channel_ids = @p8, last_inbound_channel_id = @p9, last_inbound_channel_type = @p10, previous_conversation_id = @p11, " +
+            "subject = @p12, first_response_at = @p14, resolved_at = @p15, snoozed_until = @p16, last_activity_at = @p17 " +
+            "WHERE workspace_id = @p0 AND id = @p1";
+        AddConversationParameters(cmd.Parameters, c);
+        batch.BatchCommands.Add(cmd);
+    }
+
+    private static void AddConversationParameters(NpgsqlParameterCollection p, Conversation c)
+    {
+        p.AddWithValue("p0", c.WorkspaceId);
+        p.AddWithValue("p1", c.Id);
+        p.AddWithValue("p2", c.ContactId);
+        p.AddWithValue("p3", c.Status);
+        p.Add(Nullable("p4", c.AssigneeId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p5", c.TeamId, NpgsqlDbType.Uuid));
+        p.AddWithValue("p6", c.Priority);
+        p.AddWithValue("p7", c.Labels.ToArray());
+        p.AddWithValue("p8", c.ChannelIds.ToArray());
+        p.Add(Nullable("p9", c.LastInboundChannelId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p10", c.LastInboundChannelType, NpgsqlDbType.Text));
+        p.Add(Nullable("p11", c.PreviousConversationId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p12", c.Subject, NpgsqlDbType.Text));
+        p.AddWithValue("p13", c.CreatedAt);
+        p.Add(Nullable("p14", c.FirstResponseAt, NpgsqlDbType.TimestampTz));
+        p.Add(Nullable("p15", c.ResolvedAt, NpgsqlDbType.TimestampTz));
+        p.Add(Nullable("p16", c.SnoozedUntil, NpgsqlDbType.TimestampTz));
+        p.AddWithValue("p17", c.LastActivityAt);
+    }
+
+    public static void AddInsert(NpgsqlBatch batch, Message m)
+    {
+        var cmd = batch.CreateBatchCommand();
+        cmd.CommandText = $"INSERT INTO conversations.messages ({MessageColumns}) VALUES " +
+            "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21, @p22, @p23, @p24, @p25, @p26)";
+        var p = cmd.Parameters;
+        p.AddWithValue("p0", m.WorkspaceId);
+        p.AddWithValue("p1", m.Id);
+        p.AddWithValue("p2", m.ConversationId);
+        p.AddWithValue("p3", m.ContactId);
+        p.Add(Nullable("p4", m.ChannelId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p5", m.ChannelType, NpgsqlDbType.Text));
+        p.AddWithValue("p6", m.Direction);
+        p.AddWithValue("p7", m.Kind);
+        p.AddWithValue("p8", m.Private);
+        p.AddWithValue("p9", m.AuthorType);
+        p.Add(Nullable("p10", m.AuthorId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p11", m.AuthorName, NpgsqlDbType.Text));
+        p.Add(Nullable("p12", m.Text, NpgsqlDbType.Text));
+        p.Add(Nullable("p13", m.Subject, NpgsqlDbType.Text));
+        p.Add(Nullable("p14", m.Html, NpgsqlDbType.Text));
+        p.Add(Nullable("p15", m.Attachments, NpgsqlDbType.Jsonb));
+        p.Add(Nullable("p16", m.ExternalId, NpgsqlDbType.Text));
+        p.Add(Nullable("p17", m.ProviderMessageId, NpgsqlDbType.Text));
+        p.Add(Nullable("p18", m.SenderAddress, NpgsqlDbType.Text));
+        p.Add(Nullable("p19", m.InReplyTo, NpgsqlDbType.Text));
+        p.AddWithValue("p20", m.References.ToArray());
+        p.Add(Nullable("p21", m.DeliveryStatus, NpgsqlDbType.Text));
+        p.Add(Nullable("p22", m.FailureReason, NpgsqlDbType.Text));
+        p.Add(Nullable("p23", m.Call, NpgsqlDbType.Jsonb));
+        p.AddWithValue("p24", m.AutoReply);
+        p.AddWithValue("p25", m.At);
+        p.AddWithValue("p26", m.CreatedAt);
+        batch.BatchCommands.Add(cmd);
+    }
+
+    public static void AddInsert(NpgsqlBatch batch, TimelineItem t)
+    {
+        var cmd = batch.CreateBatchCommand();
+        cmd.CommandText = $"INSERT INTO conversations.timeline_items ({TimelineColumns}) VALUES " +
+            "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15)";
+        var p = cmd.Parameters;
+        p.AddWithValue("p0", t.WorkspaceId);
+        p.AddWithValue("p1", t.Id);
+        p.AddWithValue("p2", t.ContactId);
+        p.AddWithValue("p3", t.ConversationId);
+        p.AddWithValue("p4", t.Type);
+        p.AddWithValue("p5", t.At);
+        p.Add(Nullable("p6", t.ChannelId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p7", t.ChannelType, NpgsqlDbType.Text));
+        p.Add(Nullable("p8", t.Direction, NpgsqlDbType.Text));
+        p.Add(Nullable("p9", t.Text, NpgsqlDbType.Text));
+        p.Add(Nullable("p10", t.Subject, NpgsqlDbType.Text));
+        p.AddWithValue("p11", t.AuthorType);
+        p.Add(Nullable("p12", t.AuthorId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p13", t.AuthorName, NpgsqlDbType.Text));
+        p.Add(Nullable("p14", t.MessageId, NpgsqlDbType.Uuid));
+        p.Add(Nullable("p15", t.Data, NpgsqlDbType.Jsonb));
+        batch.BatchCommands.Add(cmd);
+    }
+
+    public static NpgsqlParameter Nullable<T>(string name, T? value, NpgsqlDbType type) =>
+        new(name, type) { Value = (object?)value ?? DBNull.Value };
+
+    public static Conversation ReadConversation(NpgsqlDataReader r) => new()
+    {
+        WorkspaceId = r.GetGuid(0),
+        Id = r.GetGuid(1),
+        ContactId = r.GetGuid(2),
+        Status = r.GetString(3),
+        AssigneeId = r.IsDBNull(4) ? null : r.GetGuid(4),
+        TeamId = r.IsDBNull(5) ? null : r.GetGuid(5),
+        Priority = r.GetInt32(6),
+        Labels = [.. r.GetFieldValue<string[]>(7)],
+        ChannelIds = [.. r.GetFieldValue<Guid[]>(8)],
+        LastInboundChannelId = r.IsDBNull(9) ? null : r.GetGuid(9),
+        LastInboundChannelType = r.IsDBNull(10) ? null : r.GetString(10),
+        PreviousConversationId = r.IsDBNull(11) ? null : r.GetGuid(11),
+        Subject = r.IsDBNull(12) ? null : r.GetString(12),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
+        FirstResponseAt = r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
+        ResolvedAt = r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15),
+        SnoozedUntil = r.IsDBNull(16) ? null : r.GetFieldValue<DateTimeOffset>(16),
+        LastActivityAt = r.GetFieldValue<DateTimeOffset>(17),
+    };
+
+    public static Message ReadMessage(NpgsqlDataReader r) => new()
+    {
+        WorkspaceId = r.GetGuid(0),
+        Id = r.GetGuid(1),
+        ConversationId = r.GetGuid(2),
+        ContactId = r.GetGuid(3),
+        ChannelId = r.IsDBNull(4) ? null : r.GetGuid(4),
+        ChannelType = r.IsDBNull(5) ? null : r.GetString(5),
+        Direction = r.GetString(6),
+        Kind = r.GetString(7),
+        Private = r.GetBoolean(8),
+        AuthorType = r.GetString(9),
+        AuthorId = r.IsDBNull(10) ? null : r.GetGuid(10),
+        AuthorName = r.IsDBNull(11) ? null : r.GetString(11),
+        Text = r.IsDBNull(12) ? null : r.GetString(12),
+        Subject = r.IsDBNull(13) ? null : r.GetString(13),
+        Html = r.IsDBNull(14) ? null : r.GetString(14),
+        Attachments = r.IsDBNull(15) ? null : r.GetString(15),
+        ExternalId = r.IsDBNull(16) ? null : r.GetString(16),
+        ProviderMessageId = r.IsDBNull(17) ? null : r.GetString(17),
+        SenderAddress = r.IsDBNull(18) ? null : r.GetString(18),
+        InReplyTo = r.IsDBNull(19) ? null : r.GetString(19),
+        References = [.. r.GetFieldValue<string[]>(20)],
+        DeliveryStatus = r.IsDBNull(21) ? null : r.GetString(21),
+        FailureReason = r.IsDBNull(22) ? null : r.GetString(22),
+        Call = r.IsDBNull(23) ? null : r.GetString(23),
+        AutoReply = r.GetBoolean(24),
+        At = r.GetFieldValue<DateTimeOffset>(25),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(26),
+    };
+
+    public static TimelineItem ReadTimeline(NpgsqlDataReader r) => new()
+    {
+        WorkspaceId = r.GetGuid(0),
+        Id = r.GetGuid(1),
+        ContactId = r.GetGuid(2),
+        ConversationId = r.GetGuid(3),
+        Type = r.GetString(4),
+        At = r.GetFieldValue<DateTimeOffset>(5),
+        ChannelId = r.IsDBNull(6) ? null : r.GetGuid(6),
+        ChannelType = r.IsDBNull(7) ? null : r.GetString(7),
+        Direction = r.IsDBNull(8) ? null : r.GetString(8),
+        Text = r.IsDBNull(9) ? null : r.GetString(9),
+        Subject = r.IsDBNull(10) ? null : r.GetString(10),
+        AuthorType = r.GetString(11),
+        AuthorId = r.IsDBNull(12) ? null : r.GetGuid(12),
+        AuthorName = r.IsDBNull(13) ? null : r.GetString(13),
+        MessageId = r.IsDBNull(14) ? null : r.GetGuid(14),
+        Data = r.IsDBNull(15) ? null : r.GetString(15),
+    };
+
+    public static ConversationDto ToDto(Conversation c) => new(
+        c.Id, c.ContactId, c.Status, c.AssigneeId, c.TeamId, c.ChannelIds, c.LastInboundChannelId, c.PreviousConversationId,
+        c.CreatedAt, c.FirstResponseAt, c.ResolvedAt, c.SnoozedUntil, c.LastActivityAt, c.Priority, c.Labels, c.Subject);
+
+    public static MessageDto ToDto(Message m) => new(
+        m.Id, m.ConversationId, m.ContactId,
+        m.ChannelId is { } channelId ? new ChannelRef(channelId, m.ChannelType ?? "") : null,
+        m.Direction, m.Kind, m.Private, m.Text, m.Subject, m.Html,
+        new AuthorDto(m.AuthorType, m.AuthorId, m.AuthorName),
+        m.Attachments is null ? [] : JsonSerializer.Deserialize<List<AttachmentRef>>(m.Attachments, Json) ?? [],
+        m.SenderAddress, m.ExternalId, m.ProviderMessageId, m.DeliveryStatus, m.FailureReason,
+        m.Call is null ? null : JsonSerializer.Deserialize<CallDetails>(m.Call, Json),
+        m.At);
+
+    public static TimelineItemDto ToDto(TimelineItem t) => new(
+        t.Id, t.Type, t.At, t.ConversationId,
+        t.ChannelId is { } channelId ? new ChannelRef(channelId, t.ChannelType ?? "") : null,
+        t.Direction, t.Text, new AuthorDto(t.AuthorType, t.AuthorId, t.AuthorName), t.Subject, t.MessageId,
+        t.Type == TimelineItemTypes.Call && t.Data is not null ? JsonSerializer.Deserialize<CallDetails>(t.Data, Json) : null);
+
+    public static string? ToJson<T>(T? value) => value is null ? null : JsonSerializer.Serialize(value, Json);
+
+    /// <summary>A timeline item for an event of a conversation (status, assignment, handoff, channel switch).</summary>
+    public static TimelineItem Event(Conversation c, string type, string text, DateTimeOffset at, AuthorDto author, Guid? channelId = null, string? channelType = null) => new()
+    {
+        WorkspaceId = c.WorkspaceId,
+        Id = SharedKernel.NewId.Next(),
+        ContactId = c.ContactId,
+        ConversationId = c.Id,
+        Type = type,
+        At = at,
+        ChannelId = channelId,
+        ChannelType = channelType,
+        Text = text,
+        AuthorType = author.Type,
+        AuthorId = author.Id,
+        AuthorName = author.Name,
+    };
+
+    public static TimelineItem ForMessage(Message m, string type) => new()
+    {
+        WorkspaceId = m.WorkspaceId,
+        Id = SharedKernel.NewId.Next(),
+        ContactId = m.ContactId,
+        ConversationId = m.ConversationId,
+        Type = type,
+        At = m.At,
+        ChannelId = m.ChannelId,
+        ChannelType = m.ChannelType,
+        Direction = m.Direction,
+        Text = m.Text,
+        Subject = m.ChannelType == "email" ? m.Subject : null,
+        AuthorType = m.AuthorType,
+        AuthorId = m.AuthorId,
+        AuthorName = m.AuthorName,
+        MessageId = m.Id,
+        Data = m.Call,
+    };
+
+    public static readonly AuthorDto SystemAuthor = new(Authors.System, null, "Dexra");
+}
