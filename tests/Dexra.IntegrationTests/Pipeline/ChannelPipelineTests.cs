@@ -77,7 +77,7 @@ public sealed class ChannelPipelineTests(WorkspaceFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task An_email_and_a_telegram_contact_share_reach_the_same_people_as_other_channels()
+    public async Task An_email_and_a_telegram_contact_share_join_the_identity_graph()
     {
         var created = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "email", name = "Mail", settings = new { address = "help@shop.example.com" } }, HttpStatusCode.Created);
         using var client = fixture.App.CreateClient();
