@@ -1,3 +1,9 @@
+using Dexra.Channels.ApiChannel;
+using Dexra.Channels.Configuration;
+using Dexra.Channels.Inbound;
+using Dexra.Channels.Outbound;
+using Dexra.Channels.Persistence;
+using Dexra.SharedKernel.Persistence;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,10 +14,22 @@ public static class ChannelsModule
 {
     public static IServiceCollection AddChannels(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddModuleDbContext<ChannelsDbContext>(ChannelsDbContext.Schema);
+        services.Configure<ChannelsOptions>(configuration.GetSection(ChannelsOptions.Section));
+        services.AddSingleton<ChannelSecrets>();
+        services.AddScoped<ChannelStore>();
+        services.AddScoped<InboundLog>();
+        services.AddScoped<InboundPipeline>();
+        services.AddSingleton<InboundSignal>();
+        services.AddHostedService<InboundProcessor>();
+        services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }
 
     public static void MapChannels(this IEndpointRouteBuilder app, RouteGroupBuilder api)
     {
+        ChannelEndpoints.Map(api);
+        ApiChannelEndpoints.Map(api);
+        WebhookEndpoints.Map(app);
     }
 }

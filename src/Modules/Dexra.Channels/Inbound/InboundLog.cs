@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Dexra.Channels.Configuration;
+using Dexra.SharedKernel;
+using Dexra.SharedKernel.Persistence;
+using NpgsqlTypes;
+
+namespace Dexra.Channels.Inbound;
+
+internal sealed record AppendedEvent(Guid Id, string DedupeKey, bool Inserted);
+
+/// <summary>
+/// The durable inbound log. An accepted event is appended once per (workspace, channel, dedupe key);
+/// a redelivery finds the unique key taken and changes nothing.
+/// </summary>
+internal sealed class InboundLog(DbSession session, TimeProvider clock, InboundSignal signal)
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    public async Task<IReadOnlyList<AppendedEvent>> AppendAsync(
+        ChannelConfig channel, IReadOnlyList<NormalizedEvent> events, byte[] raw, CancellationToken cancellationToken, TimeSpan? holdFor = null)
+    {
+        var now = clock.GetUtcNow();
+        var results = new List<AppendedEvent>(events.Count);
+        await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
+        {
+            foreach (var e in events)
+            {
+                await using var insert = session.CreateCommand("""
+                    INSERT INTO channels.inbound_events
+                        (workspace_id, id, channel_id, dedupe_key, kind, sender_address, payload, raw, received_at, attempts, next_attempt_at)
+                    VALUES (@ws, @id, @channel, @key, @kind, @sender, @payload, @raw, @now, 0, @next)
+                    ON CONFLICT (workspace_id, channel_id, dedupe_key) DO NOTHING
+                    RETURNING id
+                    """);
+                var id = NewId.Next(now);
+                insert.Parameters.AddWithValue("ws", channel.WorkspaceId);
+                insert.Parameters.AddWithValue("id", id);
+                insert.Parameters.AddWithValue("channel", channel.Id);
+                insert.Parameters.AddWithValue("key", e.DedupeKey);
+                insert.Parameters.AddWithValue("kind", e.Kind);
+                insert.Parameters.AddWithValue("sender", (object?)e.SenderAddress ?? DBNull.Value);
+                insert.Parameters.AddWithValue("payload", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(e, JsonOptions));
+                insert.Parameters.AddWithValue("raw", raw);
+                insert.Parameters.AddWithValue("now", now);
+                insert.Parameters.AddWithValue("next", now + (holdFor ?? TimeSpan.Zero));
+                var inserted = await insert.ExecuteScalarAsync(cancellationToken);
+                if (inserted is Guid newId)
+                {
+                    results.Add(new AppendedEvent(newId, e.DedupeKey, true));
+                    continue;
+                }
+
+                await using var existing = session.CreateCommand(
+                    "SELECT id FROM channels.inbound_events WHERE workspace_id = @ws AND channel_id = @channel AND dedupe_key = @key");
+                existing.Parameters.AddWithValue("ws", channel.WorkspaceId);
+                existing.Parameters.AddWithValue("channel", channel.Id);
+                existing.Parameters.AddWithValue("key", e.DedupeKey);
+                results.Add(new AppendedEvent((Guid)(await existing.ExecuteScalarAsync(cancellationToken))!, e.DedupeKey, false));
+            }
+
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        if (results.Any(r => r.Inserted) && holdFor is null)
+        {
+            signal.Wake();
+        }
+
+        return results;
+    }
+}
+
+/// <summary>Wakes the processor as soon as something is appended, so latency stays low.</summary>
+internal sealed class InboundSignal
+{
+    private readonly System.Threading.Channels.Channel<bool> _channel = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+
+    public void Wake() => _channel.Writer.TryWrite(true);
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _channel.Reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}

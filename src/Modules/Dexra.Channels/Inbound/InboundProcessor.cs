@@ -1,0 +1,259 @@
+using System.Text.Json;
+using Dexra.Conversations.Contracts;
+using Dexra.Identity.Contracts;
+using Dexra.SharedKernel.Persistence;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Dexra.Channels.Inbound;
+
+internal sealed record LogRow(Guid WorkspaceId, Guid Id, Guid ChannelId, string ChannelType, NormalizedEvent Event, int Attempts, bool Processed, Guid? MessageId, Guid? ContactId, Guid? ConversationId);
+
+internal sealed record ProcessedIds(Guid? MessageId, Guid? ContactId, Guid? ConversationId);
+
+/// <summary>
+/// Turns logged events into contacts, conversations and messages: per batch, one transaction that
+/// resolves every sender (Identity), records every message (Conversations) and marks the rows done.
+/// </summary>
+internal sealed partial class InboundPipeline(DbSession session, IMediator mediator, TimeProvider clock, ILogger<InboundPipeline> logger)
+{
+    private const string SelectRows = """
+        SELECT e.workspace_id, e.id, e.channel_id, c.type, e.payload::text, e.attempts, e.processed_at IS NOT NULL,
+               e.message_id, e.contact_id, e.conversation_id
+        FROM channels.inbound_events e
+        JOIN channels.channels c ON c.workspace_id = e.workspace_id AND c.id = e.channel_id
+        """;
+
+    /// <summary>Claims and processes one batch; answers how many rows it claimed.</summary>
+    public async Task<int> DrainBatchAsync(int size, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<LogRow> rows;
+        Exception? failure = null;
+        await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
+        {
+            await using var claim = session.CreateCommand(SelectRows + """
+                 WHERE e.processed_at IS NULL AND e.next_attempt_at <= now()
+                ORDER BY e.next_attempt_at LIMIT @n FOR UPDATE OF e SKIP LOCKED
+                """);
+            claim.Parameters.AddWithValue("n", size);
+            rows = await ReadAsync(claim, cancellationToken);
+            if (rows.Count == 0)
+            {
+                await tx.CommitAsync(cancellationToken);
+                return 0;
+            }
+
+            try
+            {
+                await HandleAsync(rows, cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+                return rows.Count;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failure = e;
+            }
+        }
+
+        if (rows.Count == 1)
+        {
+            await MarkFailedAsync(rows[0], failure, cancellationToken);
+            return 1;
+        }
+
+        // One bad row must not hold back the rest: retry them one by one.
+        foreach (var row in rows)
+        {
+            try
+            {
+                await ProcessOneAsync(row.WorkspaceId, row.Id, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogRowFailed(logger, e, row.Id);
+            }
+        }
+
+        return rows.Count;
+    }
+
+    /// <summary>Processes one row now (the API channel answers with its ids); waits for a concurrent claim.</summary>
+    public async Task<ProcessedIds> ProcessOneAsync(Guid workspaceId, Guid id, CancellationToken cancellationToken)
+    {
+        LogRow? row;
+        Exception? failure;
+        await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
+        {
+            await using var select = session.CreateCommand(SelectRows + " WHERE e.workspace_id = @ws AND e.id = @id FOR UPDATE OF e");
+            select.Parameters.AddWithValue("ws", workspaceId);
+            select.Parameters.AddWithValue("id", id);
+            row = (await ReadAsync(select, cancellationToken)).SingleOrDefault() ?? throw new InvalidOperationException($"Inbound event {id} is not in the log.");
+            if (row.Processed)
+            {
+                await tx.CommitAsync(cancellationToken);
+                return new ProcessedIds(row.MessageId, row.ContactId, row.ConversationId);
+            }
+
+            try
+            {
+                var ids = await HandleAsync([row], cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+                return ids[0];
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failure = e;
+            }
+        }
+
+        await MarkFailedAsync(row, failure, cancellationToken);
+        throw new InvalidOperationException($"Inbound event {id} could not be processed; it stays in the log and will be retried.", failure);
+    }
+
+    private async Task<IReadOnlyList<ProcessedIds>> HandleAsync(IReadOnlyList<LogRow> rows, CancellationToken cancellationToken)
+    {
+        var results = new ProcessedIds[rows.Count];
+        foreach (var workspace in rows.Select((row, index) => (row, index)).GroupBy(x => x.row.WorkspaceId))
+        {
+            var messages = workspace.Where(x => x.row.Event.Kind == EventKinds.Message).ToList();
+            if (messages.Count > 0)
+            {
+                var senders = messages.Select(x => new SenderToResolve(
+                    x.row.Event.Identities, x.row.Event.SenderKind ?? x.row.Event.Identities[0].Kind, x.row.Event.SenderName, x.row.ChannelId, x.row.ChannelType)).ToList();
+                var resolved = await mediator.Send(new ResolveSenders(workspace.Key, senders), cancellationToken);
+                var inbound = messages.Select((x, i) => ToInbound(x.row, resolved[i].ContactId)).ToList();
+                var recorded = await mediator.Send(new RecordInboundMessages(workspace.Key, inbound), cancellationToken);
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    results[messages[i].index] = new ProcessedIds(recorded[i].MessageId, recorded[i].ContactId, recorded[i].ConversationId);
+                }
+            }
+
+            foreach (var (row, index) in workspace.Where(x => x.row.Event.Kind != EventKinds.Message))
+            {
+                var e = row.Event;
+                if (e.Kind == EventKinds.Status)
+                {
+                    var status = e.Status switch
+                    {
+                        "sent" or "queued" or "sending" or "accepted" => e.Status == "sent" ? DeliveryStatuses.Sent : DeliveryStatuses.Queued,
+                        "delivered" => DeliveryStatuses.Delivered,
+                        "read" => DeliveryStatuses.Read,
+                        _ => DeliveryStatuses.Failed,
+                    };
+                    await mediator.Send(new UpdateDeliveryStatus(row.WorkspaceId, row.ChannelId, e.ExternalId, status, e.Error, e.SentAt), cancellationToken);
+                }
+                else if (e.Kind == EventKinds.CallStatus && e.Call is not null)
+                {
+                    await mediator.Send(new UpdateCall(row.WorkspaceId, row.ChannelId, e.ExternalId, e.Call, e.SentAt), cancellationToken);
+                }
+
+                results[index] = new ProcessedIds(null, null, null);
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            await using var update = session.CreateCommand("""
+                UPDATE channels.inbound_events
+                SET processed_at = @now, message_id = @message, contact_id = @contact, conversation_id = @conversation, last_error = NULL
+                WHERE workspace_id = @ws AND id = @id
+                """);
+            update.Parameters.AddWithValue("now", now);
+            update.Parameters.AddWithValue("message", (object?)results[i].MessageId ?? DBNull.Value);
+            update.Parameters.AddWithValue("contact", (object?)results[i].ContactId ?? DBNull.Value);
+            update.Parameters.AddWithValue("conversation", (object?)results[i].ConversationId ?? DBNull.Value);
+            update.Parameters.AddWithValue("ws", rows[i].WorkspaceId);
+            update.Parameters.AddWithValue("id", rows[i].Id);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return results;
+    }
+
+    private static InboundMessage ToInbound(LogRow row, Guid contactId)
+    {
+        var e = row.Event;
+        return new InboundMessage(
+            row.ChannelId, row.ChannelType, contactId, e.ExternalId, e.SenderAddress ?? "", e.SenderName,
+            e.Call is null ? e.MessageKind : TimelineItemTypes.Call, e.Text, e.SentAt, e.Subject, e.Html, e.InReplyTo, e.References,
+            e.ThreadConversationId, null, e.Call, e.AutoReply);
+    }
+
+    private async Task MarkFailedAsync(LogRow row, Exception? failure, CancellationToken cancellationToken)
+    {
+        LogRowFailed(logger, failure, row.Id);
+        var delay = TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, Math.Min(row.Attempts + 1, 10))));
+        await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
+        await using var update = session.CreateCommand("""
+            UPDATE channels.inbound_events SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
+            WHERE workspace_id = @ws AND id = @id AND processed_at IS NULL
+            """);
+        update.Parameters.AddWithValue("error", (failure?.Message ?? "unknown").Length > 2000 ? failure!.Message[..2000] : failure?.Message ?? "unknown");
+        update.Parameters.AddWithValue("next", clock.GetUtcNow() + delay);
+        update.Parameters.AddWithValue("ws", row.WorkspaceId);
+        update.Parameters.AddWithValue("id", row.Id);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<LogRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<LogRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new LogRow(
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3),
+                JsonSerializer.Deserialize<NormalizedEvent>(reader.GetString(4), InboundLog.JsonOptions)!,
+                reader.GetInt32(5), reader.GetBoolean(6),
+                reader.IsDBNull(7) ? null : reader.GetGuid(7), reader.IsDBNull(8) ? null : reader.GetGuid(8), reader.IsDBNull(9) ? null : reader.GetGuid(9)));
+        }
+
+        return rows;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound event {EventId} failed; it will be retried")]
+    private static partial void LogRowFailed(ILogger logger, Exception? exception, Guid eventId);
+}
+
+/// <summary>Drains the inbound log in the background, woken at once by every append.</summary>
+internal sealed partial class InboundProcessor(IServiceScopeFactory scopes, InboundSignal signal, ILogger<InboundProcessor> logger) : BackgroundService
+{
+    private const int BatchSize = 200;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int claimed;
+                do
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    claimed = await scope.ServiceProvider.GetRequiredService<InboundPipeline>().DrainBatchAsync(BatchSize, stoppingToken);
+                }
+                while (claimed == BatchSize && !stoppingToken.IsCancellationRequested);
+
+                await signal.WaitAsync(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogDrainFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Draining the inbound log failed")]
+    private static partial void LogDrainFailed(ILogger logger, Exception exception);
+}

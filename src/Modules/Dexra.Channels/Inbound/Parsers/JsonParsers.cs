@@ -1,0 +1,372 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dexra.Channels.Configuration;
+using Dexra.Conversations.Contracts;
+using Dexra.Identity.Contracts;
+
+namespace Dexra.Channels.Inbound.Parsers;
+
+internal static class Json
+{
+    public static JsonObject Parse(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) as JsonObject ?? throw new UnparseableException("The body is not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new UnparseableException($"The body is not valid JSON: {e.Message}");
+        }
+    }
+
+    public static string? Str(this JsonNode? node, string name)
+    {
+        var value = node?[name];
+        return value is JsonValue v ? ChannelSecrets.AsString(v) : null;
+    }
+
+    public static DateTimeOffset UnixSeconds(string? value, DateTimeOffset fallback) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : fallback;
+
+    public static DateTimeOffset UnixMillis(string? value, DateTimeOffset fallback) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : fallback;
+
+    public static IEnumerable<JsonNode> Items(this JsonNode? node, string name) =>
+        node?[name] is JsonArray array ? array.Where(x => x is not null).Select(x => x!) : [];
+}
+
+/// <summary>WhatsApp Cloud API: <c>entry[].changes[].value.messages[]</c> and <c>statuses[]</c>.</summary>
+internal static class WhatsAppParser
+{
+    public static ParseResult Parse(ReadOnlySpan<byte> body, DateTimeOffset now)
+    {
+        var root = Json.Parse(body);
+        if (root.Str("object") is not "whatsapp_business_account")
+        {
+            return ParseResult.Ignore($"object '{root.Str("object")}' is not used");
+        }
+
+        var events = new List<NormalizedEvent>();
+        foreach (var change in root.Items("entry").SelectMany(e => e.Items("changes")))
+        {
+            var value = change["value"];
+            var names = value.Items("contacts").Where(c => c.Str("wa_id") is not null)
+                .GroupBy(c => c.Str("wa_id")!).ToDictionary(g => g.Key, g => g.First()["profile"].Str("name"), StringComparer.Ordinal);
+            foreach (var message in value.Items("messages"))
+            {
+                var from = message.Str("from");
+                var id = message.Str("id");
+                if (from is null || id is null)
+                {
+                    continue;
+                }
+
+                var type = message.Str("type") ?? "unknown";
+                names.TryGetValue(from, out var name);
+                events.Add(new NormalizedEvent
+                {
+                    Kind = EventKinds.Message,
+                    DedupeKey = id,
+                    ExternalId = id,
+                    SenderAddress = from,
+                    SenderKind = IdentityKinds.WhatsApp,
+                    SenderName = name,
+                    Identities = [new(IdentityKinds.WhatsApp, from, true), new(IdentityKinds.Phone, "+" + from, true)],
+                    MessageKind = type,
+                    Text = Describe(message, type),
+                    SentAt = Json.UnixSeconds(message.Str("timestamp"), now),
+                    InReplyTo = message["context"].Str("id"),
+                });
+            }
+
+            foreach (var status in value.Items("statuses"))
+            {
+                var id = status.Str("id");
+                var state = status.Str("status");
+                if (id is null || state is null)
+                {
+                    continue;
+                }
+
+                var error = status.Items("errors").Select(e => e.Str("title") ?? e.Str("message")).FirstOrDefault(e => e is not null);
+                events.Add(new NormalizedEvent
+                {
+                    Kind = EventKinds.Status,
+                    DedupeKey = $"{id}:{state}",
+                    ExternalId = id,
+                    Status = state,
+                    Error = error,
+                    SentAt = Json.UnixSeconds(status.Str("timestamp"), now),
+                });
+            }
+        }
+
+        return events.Count == 0 ? ParseResult.Ignore("no messages or statuses") : new ParseResult(events);
+    }
+
+    private static string Describe(JsonNode message, string type) => type switch
+    {
+        "text" => message["text"].Str("body") ?? "",
+        "image" or "video" or "audio" or "document" or "sticker" =>
+            $"[{type}{(message[type].Str("filename") is { } file ? ": " + file : "")}]{(message[type].Str("caption") is { } caption ? " " + caption : "")}",
+        "location" => Location(message["location"]),
+        "contacts" => "[contact] " + string.Join(", ", message.Items("contacts").Select(c =>
+            $"{c["name"].Str("formatted_name")} {string.Join(" ", c.Items("phones").Select(p => p.Str("phone")))}".Trim())),
+        "reaction" => $"[reaction {message["reaction"].Str("emoji")}]",
+        "button" => message["button"].Str("text") ?? "",
+        "interactive" => message["interactive"]?["button_reply"].Str("title") ?? message["interactive"]?["list_reply"].Str("title") ?? "[interactive]",
+        _ => $"[{type}]",
+    };
+
+    private static string Location(JsonNode? location)
+    {
+        var text = new StringBuilder("[location] ");
+        foreach (var part in new[] { location.Str("name"), location.Str("address") }.Where(p => !string.IsNullOrEmpty(p)))
+        {
+            text.Append(part).Append(", ");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"{location.Str("latitude")},{location.Str("longitude")}");
+        return text.ToString();
+    }
+}
+
+/// <summary>Messenger and Instagram: <c>entry[].messaging[]</c> with <c>message.mid</c>.</summary>
+internal static class MetaMessagingParser
+{
+    public static ParseResult Parse(ReadOnlySpan<byte> body, string channelType, DateTimeOffset now)
+    {
+        var root = Json.Parse(body);
+        var expected = channelType == ChannelTypes.Instagram ? "instagram" : "page";
+        if (root.Str("object") != expected)
+        {
+            return ParseResult.Ignore($"object '{root.Str("object")}' is not used");
+        }
+
+        var kind = channelType == ChannelTypes.Instagram ? IdentityKinds.Instagram : IdentityKinds.Messenger;
+        var events = new List<NormalizedEvent>();
+        foreach (var item in root.Items("entry").SelectMany(e => e.Items("messaging")))
+        {
+            var message = item["message"];
+            var sender = item["sender"].Str("id");
+            var mid = message.Str("mid");
+            if (message is null || sender is null || mid is null || message.Str("is_echo") == "true")
+            {
+                continue;
+            }
+
+            var attachments = message.Items("attachments").Select(a => $"[{a.Str("type")}]").ToList();
+            var text = string.Join(" ", new[] { message.Str("text") }.Concat(attachments).Where(t => !string.IsNullOrEmpty(t)));
+            events.Add(new NormalizedEvent
+            {
+                Kind = EventKinds.Message,
+                DedupeKey = mid,
+                ExternalId = mid,
+                SenderAddress = sender,
+                SenderKind = kind,
+                Identities = [new(kind, sender, true)],
+                Text = text,
+                SentAt = Json.UnixMillis(item.Str("timestamp"), now),
+                InReplyTo = message["reply_to"].Str("mid"),
+            });
+        }
+
+        return events.Count == 0 ? ParseResult.Ignore("no messages") : new ParseResult(events);
+    }
+}
+
+/// <summary>Telegram Bot API <c>Update</c>; dedupe on <c>update_id</c>.</summary>
+internal static class TelegramParser
+{
+    public static ParseResult Parse(ReadOnlySpan<byte> body, DateTimeOffset now)
+    {
+        var root = Json.Parse(body);
+        var updateId = root.Str("update_id") ?? throw new UnparseableException("An update has an update_id.");
+        var message = root["message"];
+        if (message is null)
+        {
+            return ParseResult.Ignore("update kind is not used");
+        }
+
+        var from = message["from"];
+        var userId = from.Str("id");
+        var chatId = message["chat"].Str("id") ?? userId;
+        if (userId is null || chatId is null || from.Str("is_bot") == "true")
+        {
+            return ParseResult.Ignore("not a message from a person");
+        }
+
+        var name = string.Join(" ", new[] { from.Str("first_name"), from.Str("last_name") }.Where(n => !string.IsNullOrEmpty(n)));
+        var identities = new List<IdentityClaim> { new(IdentityKinds.Telegram, userId, true) };
+        string text;
+        var kind = "text";
+        if (message["contact"] is { } contact)
+        {
+            kind = "contact";
+            var phone = contact.Str("phone_number");
+            var own = contact.Str("user_id") == userId;
+            if (phone is not null && own)
+            {
+                identities.Add(new(IdentityKinds.Phone, phone.StartsWith('+') ? phone : "+" + phone, true));
+            }
+
+            text = $"[contact] {contact.Str("first_name")} {contact.Str("last_name")} {phone}".Replace("  ", " ", StringComparison.Ordinal).Trim();
+        }
+        else if (message.Str("text") is { } plain)
+        {
+            text = plain;
+        }
+        else
+        {
+            var media = new[] { "photo", "document", "audio", "voice", "video", "sticker", "location" }.FirstOrDefault(m => message[m] is not null);
+            kind = media ?? "unknown";
+            text = $"[{kind}]{(message.Str("caption") is { } caption ? " " + caption : "")}";
+        }
+
+        return new ParseResult([new NormalizedEvent
+        {
+            Kind = EventKinds.Message,
+            DedupeKey = updateId,
+            ExternalId = message.Str("message_id") is { } mid ? $"{chatId}:{mid}" : updateId,
+            SenderAddress = chatId,
+            SenderKind = IdentityKinds.Telegram,
+            SenderName = name.Length == 0 ? from.Str("username") : name,
+            Identities = identities,
+            MessageKind = kind,
+            Text = text,
+            SentAt = Json.UnixSeconds(message.Str("date"), now),
+        }]);
+    }
+}
+
+/// <summary>X Account Activity API: <c>direct_message_events</c>; our own echoes are skipped.</summary>
+internal static class XParser
+{
+    public static ParseResult Parse(ReadOnlySpan<byte> body, string businessUserId, DateTimeOffset now)
+    {
+        var root = Json.Parse(body);
+        if (root["direct_message_events"] is not JsonArray)
+        {
+            return ParseResult.Ignore("event kind is not used");
+        }
+
+        var events = new List<NormalizedEvent>();
+        foreach (var dm in root.Items("direct_message_events"))
+        {
+            var create = dm["message_create"];
+            var id = dm.Str("id");
+            var sender = create.Str("sender_id");
+            if (dm.Str("type") != "message_create" || id is null || sender is null || sender == businessUserId)
+            {
+                continue;
+            }
+
+            var user = root["users"]?[sender];
+            events.Add(new NormalizedEvent
+            {
+                Kind = EventKinds.Message,
+                DedupeKey = id,
+                ExternalId = id,
+                SenderAddress = sender,
+                SenderKind = IdentityKinds.X,
+                SenderName = user.Str("name") ?? user.Str("screen_name"),
+                Identities = [new(IdentityKinds.X, sender, true)],
+                Text = create?["message_data"].Str("text") ?? "",
+                SentAt = Json.UnixMillis(dm.Str("created_timestamp"), now),
+            });
+        }
+
+        return events.Count == 0 ? ParseResult.Ignore("no direct messages from customers") : new ParseResult(events);
+    }
+}
+
+/// <summary>Twilio form posts for SMS and voice, and their status callbacks.</summary>
+internal static class TwilioParser
+{
+    private static readonly HashSet<string> FinalCallStates = new(StringComparer.Ordinal) { "completed", "busy", "no-answer", "failed", "canceled", "in-progress" };
+
+    public static ParseResult Parse(IReadOnlyDictionary<string, string> form, string channelType, DateTimeOffset now)
+    {
+        string? Get(string key) => form.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+        var from = Get("From");
+        if (channelType == ChannelTypes.Voice)
+        {
+            var callSid = Get("CallSid") ?? throw new UnparseableException("A Twilio voice request has a CallSid.");
+            var status = Get("CallStatus") ?? "ringing";
+            var direction = Get("Direction") is { } d && d.StartsWith("outbound", StringComparison.Ordinal) ? "outbound" : "inbound";
+            int? duration = int.TryParse(Get("CallDuration") ?? Get("DialCallDuration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : null;
+            var call = new CallDetails(direction, status, duration, Get("RecordingUrl"), null);
+            if (FinalCallStates.Contains(status))
+            {
+                return new ParseResult([new NormalizedEvent { Kind = EventKinds.CallStatus, DedupeKey = $"{callSid}:{status}", ExternalId = callSid, Call = call, Status = status, SentAt = now }]);
+            }
+
+            if (from is null)
+            {
+                throw new UnparseableException("A Twilio call has a From number.");
+            }
+
+            return new ParseResult([new NormalizedEvent
+            {
+                Kind = EventKinds.Message,
+                DedupeKey = callSid,
+                ExternalId = callSid,
+                SenderAddress = from,
+                SenderKind = IdentityKinds.Phone,
+                SenderName = Get("CallerName"),
+                Identities = [new(IdentityKinds.Phone, from, true)],
+                MessageKind = "call",
+                Text = $"Call from {from}",
+                Call = call,
+                SentAt = now,
+            }]);
+        }
+
+        var sid = Get("MessageSid") ?? Get("SmsSid") ?? throw new UnparseableException("A Twilio message request has a MessageSid.");
+        var state = Get("MessageStatus") ?? Get("SmsStatus");
+        if (state is not null && state != "received")
+        {
+            return new ParseResult([new NormalizedEvent
+            {
+                Kind = EventKinds.Status,
+                DedupeKey = $"{sid}:{state}",
+                ExternalId = sid,
+                Status = state == "undelivered" ? "failed" : state,
+                Error = Get("ErrorCode") is { } code ? $"Twilio error {code}" : null,
+                SentAt = now,
+            }]);
+        }
+
+        if (from is null)
+        {
+            throw new UnparseableException("A Twilio message has a From number.");
+        }
+
+        var media = int.TryParse(Get("NumMedia"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var parts = new List<string>();
+        if (Get("Body") is { } text)
+        {
+            parts.Add(text);
+        }
+
+        for (var i = 0; i < media; i++)
+        {
+            parts.Add($"[{Get($"MediaContentType{i}") ?? "media"}]");
+        }
+
+        return new ParseResult([new NormalizedEvent
+        {
+            Kind = EventKinds.Message,
+            DedupeKey = sid,
+            ExternalId = sid,
+            SenderAddress = from,
+            SenderKind = IdentityKinds.Phone,
+            Identities = [new(IdentityKinds.Phone, from, true)],
+            Text = string.Join(" ", parts),
+            SentAt = now,
+        }]);
+    }
+}

@@ -1,0 +1,88 @@
+using Dexra.SharedKernel.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Dexra.Channels.Persistence;
+
+internal sealed class Channel
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+
+    /// <summary>The non-secret settings, as JSON.</summary>
+    public required string Settings { get; set; }
+
+    /// <summary>The secret settings as a JSON object, protected with ASP.NET Data Protection.</summary>
+    public string? Secrets { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+}
+
+/// <summary>One accepted provider event in the durable inbound log.</summary>
+internal sealed class InboundEvent
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public Guid ChannelId { get; set; }
+    public required string DedupeKey { get; set; }
+    public required string Kind { get; set; }
+    public string? SenderAddress { get; set; }
+    public required string Payload { get; set; }
+    public required byte[] Raw { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public DateTimeOffset? ProcessedAt { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public string? LastError { get; set; }
+    public Guid? MessageId { get; set; }
+    public Guid? ContactId { get; set; }
+    public Guid? ConversationId { get; set; }
+}
+
+internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> options, DbSession session)
+    : ModuleDbContext(options, session)
+{
+    public const string Schema = "channels";
+
+    public DbSet<Channel> Channels => Set<Channel>();
+    public DbSet<InboundEvent> InboundEvents => Set<InboundEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.Entity<Channel>(c =>
+        {
+            c.HasKey(x => new { x.WorkspaceId, x.Id });
+            c.Property(x => x.Type).HasMaxLength(20);
+            c.Property(x => x.Name).HasMaxLength(200);
+            c.Property(x => x.Settings).HasColumnType("jsonb");
+            // Webhooks know only the channel id: they find the channel first, then use its workspace.
+            c.HasIndex(x => x.Id).IsUnique();
+            c.HasIndex(x => new { x.WorkspaceId, x.CreatedAt, x.Id });
+        });
+        modelBuilder.Entity<InboundEvent>(e =>
+        {
+            e.ToTable("inbound_events");
+            e.HasKey(x => new { x.WorkspaceId, x.Id });
+            e.Property(x => x.DedupeKey).HasMaxLength(500);
+            e.Property(x => x.Kind).HasMaxLength(20);
+            e.Property(x => x.SenderAddress).HasMaxLength(320);
+            e.Property(x => x.Payload).HasColumnType("jsonb");
+            e.HasIndex(x => new { x.WorkspaceId, x.ChannelId, x.DedupeKey }).IsUnique();
+            e.HasIndex(x => x.NextAttemptAt).HasFilter("processed_at IS NULL");
+            e.HasIndex(x => new { x.WorkspaceId, x.ChannelId, x.SenderAddress, x.ReceivedAt });
+        });
+    }
+}
+
+internal sealed class ChannelsDesignTimeFactory : IDesignTimeDbContextFactory<ChannelsDbContext>
+{
+    public ChannelsDbContext CreateDbContext(string[] args)
+    {
+        var options = PersistenceExtensions.DesignTimeOptions<ChannelsDbContext>(ChannelsDbContext.Schema, out var session);
+        return new ChannelsDbContext(options, session);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Dexra.Channels.Inbound;
+using Dexra.Channels.Persistence;
+using Dexra.IntegrationTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dexra.IntegrationTests.Channels;
+
+internal static class ChannelKit
+{
+    public static async Task<(Guid Id, string WebhookUrl)> CreateAsync(WorkspaceFixture fixture, string type, object settings)
+    {
+        var created = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type, name = $"{type} {Guid.NewGuid():N}", settings }, HttpStatusCode.Created);
+        return (created.Id(), created.Str("webhookUrl"));
+    }
+
+    public static async Task<List<InboundEvent>> LoggedAsync(DexraApp app, Guid channelId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChannelsDbContext>();
+        return await db.InboundEvents.AsNoTracking().Where(e => e.ChannelId == channelId).OrderBy(e => e.ReceivedAt).ThenBy(e => e.DedupeKey).ToListAsync();
+    }
+
+    public static NormalizedEvent Event(this InboundEvent row) =>
+        System.Text.Json.JsonSerializer.Deserialize<NormalizedEvent>(row.Payload, InboundLog.JsonOptions)!;
+
+    public static ByteArrayContent Json(string body, params (string Name, string Value)[] headers)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        foreach (var (name, value) in headers)
+        {
+            content.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return content;
+    }
+
+    public static async Task<HttpResponseMessage> PostAsync(this HttpClient client, string url, byte[] body, string contentType, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await client.SendAsync(request);
+    }
+}
+
+/// <summary>A recorded request to a provider emulator.</summary>
+internal sealed record EmulatedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
+
+/// <summary>
+/// A loopback provider API (Graph, Bot API, Twilio, X) on 127.0.0.1 and a free port, answering with
+/// <see cref="Respond"/> in the provider's own format. Stops when disposed or after a minute.
+/// </summary>
+internal sealed class ProviderEmulator : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly CancellationTokenSource _lifetime = new(TimeSpan.FromMinutes(1));
+    private readonly List<EmulatedRequest> _requests = [];
+
+    public ProviderEmulator(Func<EmulatedRequest, (int Status, string Body)> respond)
+    {
+        Respond = respond;
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        _listener.Prefixes.Add(BaseUrl + "/");
+        _listener.Start();
+        _lifetime.Token.Register(() => _listener.Close());
+        _ = Task.Run(LoopAsync);
+    }
+
+    public string BaseUrl { get; }
+
+    public Func<EmulatedRequest, (int Status, string Body)> Respond { get; set; }
+
+    public IReadOnlyList<EmulatedRequest> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.ToList();
+            }
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_lifetime.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
+            var request = new EmulatedRequest(context.Request.HttpMethod, context.Request.RawUrl ?? "", headers, body);
+            lock (_requests)
+            {
+                _requests.Add(request);
+            }
+
+            var (status, answer) = Respond(request);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            var bytes = Encoding.UTF8.GetBytes(answer);
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+    }
+
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        _listener.Close();
+        _lifetime.Dispose();
+    }
+}

@@ -1,0 +1,313 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dexra.IntegrationTests.Infrastructure;
+
+namespace Dexra.IntegrationTests.Channels;
+
+public sealed class WebhookTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    private const string AppSecret = "meta-app-secret-42";
+    private const string VerifyToken = "meta-verify-token-42";
+
+    private static string MetaSignature(string body, string secret = AppSecret) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+
+    private Task<(Guid Id, string WebhookUrl)> WhatsAppAsync() =>
+        ChannelKit.CreateAsync(fixture, "whatsapp", new { phoneNumberId = "106540352242922", accessToken = "wa-token", appSecret = AppSecret, verifyToken = VerifyToken });
+
+    [Theory]
+    [InlineData("whatsapp")]
+    [InlineData("messenger")]
+    [InlineData("instagram")]
+    public async Task The_meta_verify_handshake_echoes_the_challenge_and_rejects_a_wrong_token(string type)
+    {
+        object settings = type switch
+        {
+            "whatsapp" => new { phoneNumberId = "1", accessToken = "t", appSecret = AppSecret, verifyToken = VerifyToken },
+            "messenger" => new { pageId = "1", pageAccessToken = "t", appSecret = AppSecret, verifyToken = VerifyToken },
+            _ => new { accountId = "1", pageAccessToken = "t", appSecret = AppSecret, verifyToken = VerifyToken },
+        };
+        var (_, url) = await ChannelKit.CreateAsync(fixture, type, settings);
+        using var client = fixture.App.CreateClient();
+        var ok = await client.GetAsync($"{url}?hub.mode=subscribe&hub.verify_token={VerifyToken}&hub.challenge=1158201444");
+        ok.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ok.Content.ReadAsStringAsync()).ShouldBe("1158201444");
+
+        (await client.GetAsync($"{url}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1158201444")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_signed_whatsapp_message_is_stored_once_even_when_delivered_twice()
+    {
+        var (id, url) = await WhatsAppAsync();
+        using var client = fixture.App.CreateClient();
+        var body = Samples.WhatsAppText("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTdBMjVBQjFBNTY0MzlGMjJDQQA=");
+        var first = await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", MetaSignature(body)));
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var again = await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", MetaSignature(body)));
+        var answer = await again.JsonAsync(HttpStatusCode.OK);
+        answer.GetProperty("duplicates").GetInt32().ShouldBe(1);
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Count.ShouldBe(1);
+        rows[0].WorkspaceId.ShouldBe(fixture.Workspace.Id);
+        rows[0].DedupeKey.ShouldBe("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTdBMjVBQjFBNTY0MzlGMjJDQQA=");
+        Encoding.UTF8.GetString(rows[0].Raw).ShouldBe(body);
+        var e = rows[0].Event();
+        e.SenderName.ShouldBe("Sheena Nelson");
+        e.Text.ShouldBe("Hi, where is my order 4411?");
+        e.Identities.ShouldContain(i => i.Kind == "whatsapp" && i.Value == "447700900123" && i.Verified);
+        e.Identities.ShouldContain(i => i.Kind == "phone" && i.Value == "+447700900123" && i.Verified);
+    }
+
+    [Fact]
+    public async Task Forged_or_missing_signatures_answer_401_and_store_nothing()
+    {
+        var (id, url) = await WhatsAppAsync();
+        using var client = fixture.App.CreateClient();
+        var body = Samples.WhatsAppText("wamid.forged");
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", MetaSignature(body, "another-secret")))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var tampered = body.Replace("4411", "9999", StringComparison.Ordinal);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(tampered), "application/json", ("X-Hub-Signature-256", MetaSignature(body)))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Malformed_ignored_oversized_and_unknown_requests_get_the_contract_answers()
+    {
+        var (id, url) = await WhatsAppAsync();
+        using var client = fixture.App.CreateClient();
+
+        const string broken = "{\"object\":\"whatsapp_business_account\",\"entry\":[";
+        var bad = await client.PostAsync(url, Encoding.UTF8.GetBytes(broken), "application/json", ("X-Hub-Signature-256", MetaSignature(broken)));
+        await bad.ProblemAsync(HttpStatusCode.BadRequest);
+
+        const string unused = """{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"1"}},"field":"account_update"}]}]}""";
+        var ignored = await client.PostAsync(url, Encoding.UTF8.GetBytes(unused), "application/json", ("X-Hub-Signature-256", MetaSignature(unused)));
+        (await ignored.JsonAsync(HttpStatusCode.OK)).Str("status").ShouldBe("ignored");
+
+        var huge = new byte[(25 * 1024 * 1024) + 10];
+        huge.AsSpan().Fill((byte)' ');
+        (await client.PostAsync(url, huge, "application/json", ("X-Hub-Signature-256", "sha256=00"))).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+
+        (await client.PostAsync($"/hooks/whatsapp/{Guid.NewGuid()}", Encoding.UTF8.GetBytes(unused), "application/json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.PostAsync($"/hooks/telegram/{id}", Encoding.UTF8.GetBytes(unused), "application/json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Whatsapp_status_callbacks_are_logged_per_status_not_as_duplicates()
+    {
+        var (id, url) = await WhatsAppAsync();
+        using var client = fixture.App.CreateClient();
+        foreach (var status in new[] { "sent", "delivered", "delivered", "read" })
+        {
+            var body = Samples.WhatsAppStatus("wamid.OUT1", status);
+            (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", MetaSignature(body)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Select(r => r.DedupeKey).ShouldBe(["wamid.OUT1:sent", "wamid.OUT1:delivered", "wamid.OUT1:read"], ignoreOrder: true);
+        rows.ShouldAllBe(r => r.Kind == "status");
+    }
+
+    [Theory]
+    [InlineData("messenger")]
+    [InlineData("instagram")]
+    public async Task Messenger_and_instagram_messages_dedupe_on_mid(string type)
+    {
+        object settings = type == "messenger"
+            ? new { pageId = "107312345678901", pageAccessToken = "t", appSecret = AppSecret, verifyToken = VerifyToken }
+            : new { accountId = "17841400000000000", pageAccessToken = "t", appSecret = AppSecret, verifyToken = VerifyToken };
+        var (id, url) = await ChannelKit.CreateAsync(fixture, type, settings);
+        using var client = fixture.App.CreateClient();
+        var body = type == "messenger" ? Samples.Messenger("m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P") : Samples.Instagram("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA");
+        for (var i = 0; i < 2; i++)
+        {
+            (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", MetaSignature(body)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", MetaSignature(body, "nope")))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Count.ShouldBe(1);
+        var e = rows[0].Event();
+        e.Identities.Single().Kind.ShouldBe(type);
+        e.Identities.Single().Verified.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Telegram_checks_the_secret_token_dedupes_on_update_id_and_verifies_an_own_contact_share()
+    {
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "telegram", new { botToken = "123456:ABC-DEF", secretToken = "tg-secret-abc" });
+        using var client = fixture.App.CreateClient();
+        var text = Samples.TelegramText(700001);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(text), "application/json")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(text), "application/json", ("X-Telegram-Bot-Api-Secret-Token", "wrong"))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
+
+        for (var i = 0; i < 2; i++)
+        {
+            (await client.PostAsync(url, Encoding.UTF8.GetBytes(text), "application/json", ("X-Telegram-Bot-Api-Secret-Token", "tg-secret-abc"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var own = Samples.TelegramContact(700002, 111222333, 111222333, "447700900456");
+        var someoneElse = Samples.TelegramContact(700003, 111222333, 999, "447700900999");
+        foreach (var body in new[] { own, someoneElse })
+        {
+            (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Telegram-Bot-Api-Secret-Token", "tg-secret-abc"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var edited = """{"update_id":700004,"edited_message":{"message_id":1,"from":{"id":1,"is_bot":false,"first_name":"A"},"chat":{"id":1,"type":"private"},"date":1,"edit_date":2,"text":"x"}}""";
+        var ignored = await client.PostAsync(url, Encoding.UTF8.GetBytes(edited), "application/json", ("X-Telegram-Bot-Api-Secret-Token", "tg-secret-abc"));
+        (await ignored.JsonAsync(HttpStatusCode.OK)).Str("status").ShouldBe("ignored");
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Select(r => r.DedupeKey).ShouldBe(["700001", "700002", "700003"], ignoreOrder: true);
+        var shared = rows.Single(r => r.DedupeKey == "700002").Event();
+        shared.Identities.ShouldContain(i => i.Kind == "phone" && i.Value == "+447700900456" && i.Verified);
+        shared.Text!.ShouldContain("447700900456");
+        rows.Single(r => r.DedupeKey == "700003").Event().Identities.ShouldNotContain(i => i.Kind == "phone");
+    }
+
+    [Fact]
+    public async Task Twilio_sms_is_signed_over_public_url_path_query_and_sorted_params()
+    {
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "sms", new { accountSid = "AC0123", authToken = "twilio-auth-token", fromNumber = "+15005550006", publicBaseUrl = "https://dexra.example.com/" });
+        using var client = fixture.App.CreateClient();
+        var path = url + "?source=twilio&x=a%20b";
+        var form = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ToCountry"] = "US",
+            ["SmsMessageSid"] = "SM9e1c1e0b4a8f",
+            ["NumMedia"] = "0",
+            ["SmsSid"] = "SM9e1c1e0b4a8f",
+            ["SmsStatus"] = "received",
+            ["Body"] = "Is my order shipped?",
+            ["To"] = "+15005550006",
+            ["NumSegments"] = "1",
+            ["MessageSid"] = "SM9e1c1e0b4a8f",
+            ["AccountSid"] = "AC0123",
+            ["From"] = "+14155551234",
+            ["ApiVersion"] = "2010-04-01",
+        };
+        var signature = Twilio("twilio-auth-token", "https://dexra.example.com" + path, form);
+        var encoded = Encoding.UTF8.GetBytes(string.Join("&", form.Reverse().Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")));
+
+        (await client.PostAsync(path, encoded, "application/x-www-form-urlencoded", ("X-Twilio-Signature", Twilio("wrong", "https://dexra.example.com" + path, form)))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.PostAsync(url, encoded, "application/x-www-form-urlencoded", ("X-Twilio-Signature", signature))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
+
+        for (var i = 0; i < 2; i++)
+        {
+            (await client.PostAsync(path, encoded, "application/x-www-form-urlencoded", ("X-Twilio-Signature", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var status = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["MessageSid"] = "SMout1", ["MessageStatus"] = "delivered", ["AccountSid"] = "AC0123", ["To"] = "+14155551234", ["From"] = "+15005550006" };
+        var statusBody = Encoding.UTF8.GetBytes(string.Join("&", status.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
+        (await client.PostAsync(url, statusBody, "application/x-www-form-urlencoded", ("X-Twilio-Signature", Twilio("twilio-auth-token", "https://dexra.example.com" + url, status)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Select(r => (r.DedupeKey, r.Kind)).ShouldBe([("SM9e1c1e0b4a8f", "message"), ("SMout1:delivered", "status")], ignoreOrder: true);
+        var message = rows.Single(r => r.Kind == "message").Event();
+        message.Text.ShouldBe("Is my order shipped?");
+        message.Identities.ShouldBe([new Dexra.Identity.Contracts.IdentityClaim("phone", "+14155551234", true)]);
+    }
+
+    [Fact]
+    public async Task Twilio_voice_records_a_call_and_its_status_callbacks_separately()
+    {
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "voice", new { accountSid = "AC0123", authToken = "voice-token", fromNumber = "+15005550006", publicBaseUrl = "https://dexra.example.com" });
+        using var client = fixture.App.CreateClient();
+        async Task PostAsync(SortedDictionary<string, string> form)
+        {
+            var body = Encoding.UTF8.GetBytes(string.Join("&", form.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
+            var response = await client.PostAsync(url, body, "application/x-www-form-urlencoded", ("X-Twilio-Signature", Twilio("voice-token", "https://dexra.example.com" + url, form)));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("text/xml");
+        }
+
+        var ringing = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["CallSid"] = "CA5f1b0c", ["AccountSid"] = "AC0123", ["From"] = "+14155559876", ["To"] = "+15005550006", ["CallStatus"] = "ringing", ["Direction"] = "inbound", ["ApiVersion"] = "2010-04-01" };
+        await PostAsync(ringing);
+        await PostAsync(ringing);
+        var completed = new SortedDictionary<string, string>(ringing, StringComparer.Ordinal) { ["CallStatus"] = "completed", ["CallDuration"] = "125" };
+        await PostAsync(completed);
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Count.ShouldBe(2);
+        var call = rows.Single(r => r.Kind == "message").Event();
+        call.Call!.Direction.ShouldBe("inbound");
+        call.Call.Status.ShouldBe("ringing");
+        var update = rows.Single(r => r.Kind == "call_status").Event();
+        update.ExternalId.ShouldBe("CA5f1b0c");
+        update.Call!.DurationSeconds.ShouldBe(125);
+        update.Call.Status.ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task X_answers_the_crc_check_and_accepts_only_signed_events_skipping_our_echoes()
+    {
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "x", new { userId = "3001969357", consumerSecret = "x-consumer-secret", accessToken = "x-access" });
+        using var client = fixture.App.CreateClient();
+        var crc = await client.GetJsonAsync($"{url}?crc_token=9b4507b3-9f1a-4bd2-8f75-4d2d4eb2bd2e");
+        crc.Str("response_token").ShouldBe("sha256=" + Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes("x-consumer-secret"), Encoding.UTF8.GetBytes("9b4507b3-9f1a-4bd2-8f75-4d2d4eb2bd2e"))));
+
+        string Sign(string body) => "sha256=" + Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes("x-consumer-secret"), Encoding.UTF8.GetBytes(body)));
+        var dm = Samples.XDirectMessage("1469339386421739524", "1187000000000000000", "3001969357");
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(dm), "application/json", ("x-twitter-webhooks-signature", "sha256=AAAA"))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(dm), "application/json", ("x-twitter-webhooks-signature", Sign(dm)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes(dm), "application/json", ("x-twitter-webhooks-signature", Sign(dm)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var echo = Samples.XDirectMessage("1469339386421739525", "3001969357", "3001969357");
+        var echoAnswer = await client.PostAsync(url, Encoding.UTF8.GetBytes(echo), "application/json", ("x-twitter-webhooks-signature", Sign(echo)));
+        (await echoAnswer.JsonAsync(HttpStatusCode.OK)).Str("status").ShouldBe("ignored");
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Single().DedupeKey.ShouldBe("1469339386421739524");
+        rows[0].Event().SenderName.ShouldBe("Jo Bloggs");
+    }
+
+    [Fact]
+    public async Task Email_needs_the_inbound_token_and_dedupes_on_message_id_or_content()
+    {
+        var created = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "email", name = "Support mail", settings = new { address = "help@shop.example.com" } }, HttpStatusCode.Created);
+        var id = created.Id();
+        var url = created.Str("webhookUrl");
+        url.ShouldContain("?token=");
+        using var client = fixture.App.CreateClient();
+        var mail = Encoding.UTF8.GetBytes(Samples.Email("CAJx7=abc123@mail.gmail.com"));
+        (await client.PostAsync($"/hooks/email/{id}?token=wrong", mail, "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.PostAsync($"/hooks/email/{id}", mail, "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
+
+        (await client.PostAsync(url, mail, "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.PostAsync(url, mail, "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var anonymous = Encoding.UTF8.GetBytes(Samples.Email(""));
+        (await client.PostAsync(url, anonymous, "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.PostAsync(url, anonymous, "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.PostAsync(url, Encoding.UTF8.GetBytes("this is not a mail at all"), "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+        rows.Count.ShouldBe(2);
+        rows.ShouldContain(r => r.DedupeKey == "CAJx7=abc123@mail.gmail.com");
+        rows.ShouldContain(r => r.DedupeKey.StartsWith("sha256:"));
+        var e = rows.Single(r => r.DedupeKey == "CAJx7=abc123@mail.gmail.com").Event();
+        e.Text.ShouldBe("Thanks, that fixed it.");
+        e.Subject.ShouldBe("Re: Order 4411");
+        e.Identities.ShouldBe([new Dexra.Identity.Contracts.IdentityClaim("email", "alice.martin@example.org", true)]);
+    }
+
+    private static string Twilio(string token, string url, IEnumerable<KeyValuePair<string, string>> form)
+    {
+        var data = new StringBuilder(url);
+        foreach (var (key, value) in form.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            data.Append(key).Append(value);
+        }
+
+        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(data.ToString())));
+    }
+
+    internal static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
+}
