@@ -44,7 +44,6 @@ internal static class HostSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Unreadable bodies become BadHttpRequestException, which the handler above answers.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
 
         services.AddOpenApi();
         services.AddResponseCompression(options =>

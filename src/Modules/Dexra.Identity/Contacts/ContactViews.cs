@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dexra.Identity.Resolution;
 
 namespace Dexra.Identity.Contacts;
@@ -9,10 +10,10 @@ internal sealed record ContactView(
     Guid Id,
     string? Name,
     IReadOnlyList<IdentityView> Identities,
-    Guid? MergedInto,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? MergedInto,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<IdentityView>? UnmatchedIdentities);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IdentityView>? UnmatchedIdentities);
 
 internal static class ContactViews
 {

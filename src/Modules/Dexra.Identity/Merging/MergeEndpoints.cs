@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Dexra.Identity.Contacts;
 using Dexra.Identity.Normalisation;
 using Dexra.Identity.Resolution;
@@ -27,12 +28,12 @@ internal sealed record UnmergeView(
     Guid Id,
     string? Name,
     IReadOnlyList<IdentityView> Identities,
-    Guid? MergedInto,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? MergedInto,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<IdentityView>? UnmatchedIdentities,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IdentityView>? UnmatchedIdentities,
     ContactView Restored,
-    Guid? MergeId)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? MergeId)
 {
     public static UnmergeView From(ContactView survivor, ContactView restored, Guid? mergeId) =>
         new(survivor.Id, survivor.Name, survivor.Identities, survivor.MergedInto, survivor.CreatedAt, survivor.UpdatedAt, survivor.UnmatchedIdentities, restored, mergeId);
