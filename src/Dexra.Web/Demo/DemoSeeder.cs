@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Dexra.Channels.Contracts;
 using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Security;
 using Dexra.Workspaces.Contracts;
@@ -9,7 +11,7 @@ namespace Dexra.Web.Demo;
 /// Seeds a demo workspace that shows the product's point at first sign-in. Idempotent: every
 /// step finds what exists before it creates anything. Modules add their part through contracts.
 /// </summary>
-internal sealed class DemoSeeder(DemoOptions options, IMediator mediator) : IStartupTask
+internal sealed class DemoSeeder(DemoOptions options, IMediator mediator, TimeProvider clock) : IStartupTask
 {
     public int Order => 200;
 
@@ -24,5 +26,18 @@ internal sealed class DemoSeeder(DemoOptions options, IMediator mediator) : ISta
         await mediator.Send(new EnsureAgent(workspaceId, options.AdminEmail, "Alex Admin", DexraClaims.AdminRole, options.AdminPassword, ["english", "billing"]), cancellationToken);
         await mediator.Send(new EnsureAgent(workspaceId, "sam@example.com", "Sam Rivera", DexraClaims.AgentRole, options.AdminPassword, ["english", "spanish", "shipping"]), cancellationToken);
         await mediator.Send(new EnsureAgent(workspaceId, "priya@example.com", "Priya Shah", DexraClaims.AgentRole, options.AdminPassword, ["english", "billing", "vip"]), cancellationToken);
+        await mediator.Send(new UpdateWorkspaceSettings(workspaceId, DefaultPhoneRegion: "GB", TimeZone: "Europe/London"), cancellationToken);
+
+        var channels = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var (type, name, settings) in DemoStories.Channels)
+        {
+            channels[name] = await mediator.Send(new EnsureChannel(workspaceId, type, name, (JsonObject)settings.DeepClone()), cancellationToken);
+        }
+
+        // Provider ids make every story idempotent: a second start finds them as duplicates.
+        foreach (var (channel, body) in DemoStories.Events(clock.GetUtcNow()))
+        {
+            await mediator.Send(new ImportProviderEvent(workspaceId, channels[channel], body), cancellationToken);
+        }
     }
 }

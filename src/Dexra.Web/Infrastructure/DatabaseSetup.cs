@@ -88,12 +88,8 @@ internal sealed partial class DatabaseStartup(
                 {
                     await using var scope = services.CreateAsyncScope();
                     var context = (DbContext)scope.ServiceProvider.GetRequiredService(module.ContextType);
-                    var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-                    if (pending.Count > 0)
-                    {
-                        LogMigrating(logger, module.Schema, pending.Count);
-                        await context.Database.MigrateAsync(cancellationToken);
-                    }
+                    LogMigrating(logger, module.Schema);
+                    await context.Database.MigrateAsync(cancellationToken);
                 }
             }
             finally
@@ -137,8 +133,8 @@ internal sealed partial class DatabaseStartup(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Migrating schema {Schema}: {Count} migration(s)")]
-    private static partial void LogMigrating(ILogger logger, string schema, int count);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Migrating schema {Schema}")]
+    private static partial void LogMigrating(ILogger logger, string schema);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for PostgreSQL (attempt {Attempt}): {Reason}")]
     private static partial void LogWaiting(ILogger logger, int attempt, string reason);

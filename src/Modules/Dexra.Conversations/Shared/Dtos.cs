@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dexra.Conversations.Contracts;
 
 namespace Dexra.Conversations.Shared;
@@ -57,6 +58,14 @@ internal sealed record TimelineItemDto(
     AuthorDto Author,
     string? Subject,
     Guid? MessageId,
-    CallDetails? Call);
+    CallDetails? Call)
+{
+    /// <summary>A call's state at the item's top level too, as the contract words it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Status => Call?.Status;
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? DurationSeconds => Call?.DurationSeconds;
+}
 
 internal sealed record EventDto(long Sequence, string Type, Guid ConversationId, Guid? AssigneeId, Guid? TeamId, System.Text.Json.JsonElement Payload, DateTimeOffset At);
