@@ -2,7 +2,8 @@ using System.Globalization;
 using Dexra.Bench;
 
 // dotnet run -c Release --project bench/Dexra.Bench -- <scenario> [--pg CONNSTRING] [--clients N] ...
-// Scenarios: baseline (pgbench single-row INSERT rate), ingest (webhook burst), latency (webhook -> SignalR). Every loop is bounded in count and time,
+// Scenarios: baseline (pgbench single-row INSERT rate), ingest (webhook burst), latency (webhook -> SignalR),
+// reads (timeline and inbox pages over a seeded 1M-message dataset), identity (ResolveSenders against 100k contacts). Every loop is bounded in count and time,
 // and every server binds to 127.0.0.1.
 var scenario = args.FirstOrDefault() ?? "baseline";
 string? Option(string name) => args.SkipWhile(a => a != "--" + name).Skip(1).FirstOrDefault();
@@ -22,8 +23,14 @@ switch (scenario)
     case "latency":
         await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10));
         break;
+    case "reads":
+        await DatasetScenarios.ReadLatencyAsync(env, IntOption("contacts", 100_000), IntOption("messages", 1_000_000), IntOption("hot", 10_000), IntOption("samples", 2000));
+        break;
+    case "identity":
+        await DatasetScenarios.IdentityAsync(env, IntOption("contacts", 100_000), IntOption("resolutions", 100_000), IntOption("workers", 8), IntOption("batch", 100));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: baseline, ingest, latency.");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: baseline, ingest, latency, reads, identity.");
         return 2;
 }
 
