@@ -19,8 +19,6 @@ internal sealed class AssistDbContext(DbContextOptions<AssistDbContext> options,
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
-        modelBuilder.HasPostgresExtension("public", "unaccent");
-        modelBuilder.HasPostgresExtension("public", "pg_trgm");
         modelBuilder.Entity<Article>(a =>
         {
             a.ToTable("articles");

@@ -261,13 +261,14 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
         const string sql = """
             SELECT word, ndoc FROM ts_stat(format(
                 'SELECT search_vector FROM assist.articles WHERE workspace_id = %L AND published
-                 UNION ALL SELECT search_vector FROM assist.resolved_exchanges WHERE workspace_id = %L', @w, @w))
+                 UNION ALL SELECT search_vector FROM assist.resolved_exchanges WHERE workspace_id = %L', @ws, @ws))
             UNION ALL
             SELECT '', ((SELECT count(*) FROM assist.articles WHERE workspace_id = @w AND published)
                       + (SELECT count(*) FROM assist.resolved_exchanges WHERE workspace_id = @w))::int
             """;
         await using var command = session.CreateCommand(sql);
-        command.Parameters.AddWithValue("w", NpgsqlDbType.Text, workspaceId.ToString());
+        command.Parameters.AddWithValue("ws", NpgsqlDbType.Text, workspaceId.ToString());
+        command.Parameters.AddWithValue("w", workspaceId);
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         var documents = 0;
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -13,7 +13,7 @@ using NpgsqlTypes;
 namespace Dexra.Assist.Persistence.Migrations
 {
     [DbContext(typeof(AssistDbContext))]
-    [Migration("20261124045612_Initial")]
+    [Migration("20261124050633_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -25,8 +25,6 @@ namespace Dexra.Assist.Persistence.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
-            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
-            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "unaccent");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Dexra.Assist.Persistence.AnswerLogEntry", b =>

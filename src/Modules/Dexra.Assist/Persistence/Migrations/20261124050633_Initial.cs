@@ -15,16 +15,13 @@ namespace Dexra.Assist.Persistence.Migrations
             migrationBuilder.EnsureSchema(
                 name: "assist");
 
-            migrationBuilder.AlterDatabase()
-                .Annotation("Npgsql:PostgresExtension:public.pg_trgm", ",,")
-                .Annotation("Npgsql:PostgresExtension:public.unaccent", ",,");
-
+            // Generated search vectors need an IMMUTABLE unaccent; unaccent() itself is only STABLE.
             migrationBuilder.Sql("""
                 CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
                 CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
                 CREATE OR REPLACE FUNCTION assist.immutable_unaccent(text) RETURNS text
                     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-                    AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, coalesce($1, '')) $$;
+                    AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$;
                 """);
 
             migrationBuilder.CreateTable(
@@ -152,6 +149,8 @@ namespace Dexra.Assist.Persistence.Migrations
             migrationBuilder.DropTable(
                 name: "resolved_exchanges",
                 schema: "assist");
+
+            migrationBuilder.Sql("DROP FUNCTION IF EXISTS assist.immutable_unaccent(text);");
         }
     }
 }
