@@ -10,29 +10,36 @@ public sealed class SearchAndAnswerTests(WorkspaceFixture fixture) : IClassFixtu
     private Guid _cafe;
     private Guid _shipping;
 
-    public async Task InitializeAsync()
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Lazy<Task<(Guid, Guid, Guid)>>> Articles = new();
+
+    public async Task InitializeAsync() =>
+        (_refunds, _cafe, _shipping) = await Articles.GetOrAdd(fixture.Workspace.Id, _ => new Lazy<Task<(Guid, Guid, Guid)>>(CreateArticlesAsync)).Value;
+
+    private async Task<(Guid, Guid, Guid)> CreateArticlesAsync()
     {
-        _refunds = (await fixture.Api.PostJsonAsync("/api/v1/kb/articles", new
+        Guid refunds, cafe, shipping;
+        refunds = (await fixture.Api.PostJsonAsync("/api/v1/kb/articles", new
         {
             title = "When will I get my refund?",
             body = "## Refund times\nWe refund your money within **5 business days** after the returned parcel reaches our warehouse.\n\n## Method\nThe refund goes back to the card you paid with.",
             category = "Refunds",
             published = true,
         }, HttpStatusCode.Created)).Id();
-        _cafe = (await fixture.Api.PostJsonAsync("/api/v1/kb/articles", new
+        cafe = (await fixture.Api.PostJsonAsync("/api/v1/kb/articles", new
         {
             title = "Crème brûlée café opening hours",
             body = "Our café in the flagship store serves crème brûlée every day from 9 am to 6 pm.",
             category = "Stores",
             published = true,
         }, HttpStatusCode.Created)).Id();
-        _shipping = (await fixture.Api.PostJsonAsync("/api/v1/kb/articles", new
+        shipping = (await fixture.Api.PostJsonAsync("/api/v1/kb/articles", new
         {
             title = "Delivery times",
             body = "Standard delivery takes 3 to 5 business days. Express delivery arrives the next day.",
             category = "Shipping",
             published = true,
         }, HttpStatusCode.Created)).Id();
+        return (refunds, cafe, shipping);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -74,12 +74,16 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
                 forms.AddRange(extra.Where(e => !forms.Contains(e)));
             }
 
-            var df = forms.Select(f => vocabulary.GetValueOrDefault(f)).Max();
-            var weight = Math.Log(1 + ((documents - df + 0.5) / (df + 0.5)));
-            concepts[lexeme] = new Concept(lexeme, forms, Math.Max(weight, 0.05));
+            var known = forms.Where(vocabulary.ContainsKey).Select(f => vocabulary[f]).ToList();
+            var weight = known.Count == 0 ? double.NaN : Math.Max(0.05, Math.Log(1 + ((documents - known.Min() + 0.5) / (known.Min() + 0.5))));
+            concepts[lexeme] = new Concept(lexeme, forms, weight);
         }
 
-        var list = concepts.Values.ToList();
+        // Words the workspace never uses still count against coverage (the question may be about
+        // something the knowledge base does not cover), but only half as much as the best known word:
+        // customers wrap their question in words no article needs.
+        var strongest = concepts.Values.Where(c => !double.IsNaN(c.Weight)).Select(c => c.Weight).DefaultIfEmpty(1).Max();
+        var list = concepts.Values.Select(c => double.IsNaN(c.Weight) ? c with { Weight = strongest * 0.5 } : c).ToList();
         var tsQuery = string.Join(" | ", list.SelectMany(c => c.Forms).Distinct(StringComparer.Ordinal).Select(Quote));
         return new QueryPlan(question, list, tsQuery);
     }
@@ -291,7 +295,7 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
     /// <summary>A lexeme the workspace never uses is probably a typo: take the closest one it does use.</summary>
     private static string Correct(string lexeme, Dictionary<string, int> vocabulary)
     {
-        if (vocabulary.ContainsKey(lexeme) || lexeme.Length < 4 || lexeme.Any(char.IsDigit))
+        if (vocabulary.ContainsKey(lexeme) || lexeme.Length < 5 || lexeme.Any(char.IsDigit))
         {
             return lexeme;
         }
@@ -302,7 +306,7 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
         var bestCount = 0;
         foreach (var (word, count) in vocabulary)
         {
-            if (word.Length < 3 || Math.Abs(word.Length - lexeme.Length) > max)
+            if (word.Length < 3 || word[0] != lexeme[0] || Math.Abs(word.Length - lexeme.Length) > max)
             {
                 continue;
             }
