@@ -33,6 +33,9 @@ internal sealed partial class AnswerEngine(Retriever retriever, IServiceProvider
     /// <summary>Below this the bot hands off instead of answering (chosen on the evaluation set, see ADR 0040).</summary>
     public const double AnswerThreshold = 0.5;
 
+    /// <summary>A lone candidate leads by default: it must still cover most of the question.</summary>
+    public const double MinimumCoverage = 0.55;
+
     public const string SystemPrompt =
         "You are a helpdesk assistant. Answer the customer's question using ONLY the numbered sources below. " +
         "Quote facts (numbers, dates, links) exactly as the sources give them and cite sources like [1]. " +
@@ -55,7 +58,7 @@ internal sealed partial class AnswerEngine(Retriever retriever, IServiceProvider
         }
 
         var confidence = Calibrate(ranked);
-        if (confidence < AnswerThreshold)
+        if (confidence < AnswerThreshold || ranked[0].Coverage < MinimumCoverage)
         {
             return new BotAnswer(null, [], confidence, true, Engines.Extractive, "low_confidence", ranked);
         }

@@ -312,6 +312,11 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
             }
 
             var distance = TextTools.DamerauLevenshtein(lexeme, word, max);
+            if (distance > max)
+            {
+                continue;
+            }
+
             if (distance < bestDistance || (distance == bestDistance && count > bestCount))
             {
                 best = word;
