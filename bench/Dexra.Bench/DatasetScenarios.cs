@@ -7,6 +7,7 @@ using Mediator;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using DexraHost = global::Program;
 
 namespace Dexra.Bench;
 
@@ -66,7 +67,7 @@ internal static class DatasetScenarios
     /// </summary>
     public static async Task IdentityAsync(BenchEnvironment env, int contacts, int resolutions, int workers, int batch)
     {
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        await using var app = new WebApplicationFactory<DexraHost>().WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:Dexra", env.ConnectionString);
             b.UseSetting("Dexra:Demo", "false");

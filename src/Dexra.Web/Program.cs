@@ -24,7 +24,7 @@ builder.AddDexraHost();
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(ChannelsModule), typeof(Program)];
+    options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(ChannelsModule), typeof(AssistModule), typeof(Program)];
     options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
 });
 builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly, typeof(AssistModule).Assembly], includeInternalTypes: true);

@@ -1,17 +1,48 @@
+using System.ClientModel;
+using Dexra.Assist.Answering;
+using Dexra.Assist.KnowledgeBase;
+using Dexra.Assist.Persistence;
+using Dexra.Assist.Retrieval;
+using Dexra.SharedKernel.Persistence;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
 
 namespace Dexra.Assist;
 
 public static class AssistModule
 {
+    public const string OpenAISection = "Dexra:Assist:OpenAI";
+
     public static IServiceCollection AddAssist(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddModuleDbContext<AssistDbContext>(AssistDbContext.Schema);
+        services.AddSingleton<Lexicon>();
+        services.AddScoped<IConversationHistorySource, MediatorHistorySource>();
+        services.AddScoped<Retriever>();
+        services.AddScoped<AnswerEngine>();
+        services.AddScoped<AnswerLog>();
+
+        // A chat model only when one is configured; otherwise the offline extractive engine answers.
+        var openAI = configuration.GetSection(OpenAISection);
+        if (!string.IsNullOrWhiteSpace(openAI["Endpoint"]) && !string.IsNullOrWhiteSpace(openAI["Model"]))
+        {
+            services.AddChatClient(_ => new OpenAIClient(
+                    new ApiKeyCredential(string.IsNullOrWhiteSpace(openAI["ApiKey"]) ? "none" : openAI["ApiKey"]!),
+                    new OpenAIClientOptions { Endpoint = new Uri(openAI["Endpoint"]!), NetworkTimeout = TimeSpan.FromSeconds(60) })
+                .GetChatClient(openAI["Model"])
+                .AsIChatClient());
+        }
+
         return services;
     }
 
     public static void MapAssist(this IEndpointRouteBuilder app, RouteGroupBuilder api)
     {
+        ArticleEndpoints.Map(api);
+        SearchEndpoints.Map(api);
+        AnswerEndpoints.Map(api);
     }
 }

@@ -1,0 +1,150 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dexra.Assist.Persistence;
+using Dexra.Assist.Retrieval;
+using Dexra.SharedKernel;
+using Dexra.SharedKernel.Api;
+using Dexra.SharedKernel.Security;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dexra.Assist.Answering;
+
+internal sealed record AnswerBody(string? Question, Guid? ContactId);
+
+/// <param name="Answer">Absent when the bot hands off.</param>
+internal sealed record AnswerResponse(Guid Id, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Answer, IReadOnlyList<SourceRef> Sources, double Confidence, bool Handoff, string Reason, string Engine);
+
+internal sealed record AskAssistant(Guid WorkspaceId, string Question, Guid? ContactId) : ICommand<AnswerResponse>;
+
+internal sealed record RatingBody(bool? Helpful);
+
+internal sealed record RateAnswer(Guid WorkspaceId, Guid AnswerId, bool? Helpful, Guid? AgentId) : ICommand<bool>;
+
+internal sealed record SuggestionItem(Guid Id, string Text, IReadOnlyList<SourceRef> Sources, double Confidence);
+
+internal sealed record SuggestReplies(Guid WorkspaceId, Guid ConversationId) : IQuery<IReadOnlyList<SuggestionItem>>;
+
+internal sealed class AskAssistantValidator : AbstractValidator<AskAssistant>
+{
+    public AskAssistantValidator() => RuleFor(x => x.Question).NotEmpty().MaximumLength(4000).OverridePropertyName("question");
+}
+
+internal sealed class RateAnswerValidator : AbstractValidator<RateAnswer>
+{
+    public RateAnswerValidator() => RuleFor(x => x.Helpful).NotNull().WithMessage("Say whether the answer was helpful (true or false).").OverridePropertyName("helpful");
+}
+
+internal static class AnswerKinds
+{
+    public const string Answer = "answer";
+    public const string Suggestion = "suggestion";
+}
+
+internal sealed class AnswerLog(AssistDbContext db, TimeProvider clock)
+{
+    public async Task<Guid> WriteAsync(Guid workspaceId, string kind, string question, Guid? contactId, Guid? conversationId, BotAnswer answer, CancellationToken ct)
+    {
+        var entry = new AnswerLogEntry
+        {
+            WorkspaceId = workspaceId,
+            Id = NewId.Next(),
+            Kind = kind,
+            Question = question,
+            ContactId = contactId,
+            ConversationId = conversationId,
+            Answer = answer.Answer,
+            Sources = JsonSerializer.Serialize(answer.Sources, JsonSerializerOptions.Web),
+            Confidence = answer.Confidence,
+            Handoff = answer.Handoff,
+            Engine = answer.Engine,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.AnswerLog.Add(entry);
+        await db.SaveChangesAsync(ct);
+        return entry.Id;
+    }
+}
+
+internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistDbContext db, IConversationHistorySource history, TimeProvider clock)
+    : ICommandHandler<AskAssistant, AnswerResponse>,
+      ICommandHandler<RateAnswer, bool>,
+      IQueryHandler<SuggestReplies, IReadOnlyList<SuggestionItem>>
+{
+    public async ValueTask<AnswerResponse> Handle(AskAssistant command, CancellationToken cancellationToken)
+    {
+        var answer = await engine.AnswerAsync(command.WorkspaceId, command.Question, command.ContactId, cancellationToken);
+        var id = await log.WriteAsync(command.WorkspaceId, AnswerKinds.Answer, command.Question, command.ContactId, null, answer, cancellationToken);
+        return new AnswerResponse(id, answer.Answer, answer.Sources, answer.Confidence, answer.Handoff, answer.Reason, answer.Engine);
+    }
+
+    public async ValueTask<bool> Handle(RateAnswer command, CancellationToken cancellationToken) =>
+        await db.AnswerLog
+            .Where(a => a.WorkspaceId == command.WorkspaceId && a.Id == command.AnswerId)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(a => a.Helpful, command.Helpful).SetProperty(a => a.RatedBy, command.AgentId).SetProperty(a => a.RatedAt, clock.GetUtcNow()),
+                cancellationToken) > 0;
+
+    /// <summary>Replies for the agent to the customer's last message: the bot's best answer, then other strong passages.</summary>
+    public async ValueTask<IReadOnlyList<SuggestionItem>> Handle(SuggestReplies query, CancellationToken cancellationToken)
+    {
+        var transcript = await history.TranscriptAsync(query.WorkspaceId, query.ConversationId, cancellationToken)
+            ?? throw new NotFoundException("The conversation");
+        var last = transcript.Entries.LastOrDefault(e => e.Direction == "inbound" && !string.IsNullOrWhiteSpace(e.Text));
+        if (last is null)
+        {
+            return [];
+        }
+
+        var answer = await engine.AnswerAsync(query.WorkspaceId, last.Text, transcript.ContactId, cancellationToken);
+        var items = new List<SuggestionItem>();
+        var seen = new HashSet<(string, Guid)>();
+        if (!answer.Handoff && answer.Answer is not null)
+        {
+            var id = await log.WriteAsync(query.WorkspaceId, AnswerKinds.Suggestion, last.Text, transcript.ContactId, query.ConversationId, answer, cancellationToken);
+            items.Add(new SuggestionItem(id, answer.Answer, answer.Sources, answer.Confidence));
+            seen.UnionWith(answer.Sources.Select(s => (s.Kind, s.Id)));
+        }
+
+        // Agents judge for themselves: weaker but relevant passages are offered too, with their lower confidence.
+        var plan = await engine.PlanAsync(query.WorkspaceId, last.Text, cancellationToken);
+        foreach (var passage in answer.Ranked.Where(p => p.Coverage >= 0.34 && !seen.Contains((p.Kind, p.Id))).Take(3 - items.Count))
+        {
+            var text = await engine.ExtractAsync(passage, plan, cancellationToken);
+            var confidence = Math.Round(Math.Min(answer.Confidence, 0.75 * passage.Coverage), 3);
+            var suggestion = new BotAnswer(text, [new SourceRef(passage.Kind, passage.Id)], confidence, false, Engines.Extractive, "suggested", []);
+            var id = await log.WriteAsync(query.WorkspaceId, AnswerKinds.Suggestion, last.Text, transcript.ContactId, query.ConversationId, suggestion, cancellationToken);
+            items.Add(new SuggestionItem(id, text, suggestion.Sources, confidence));
+        }
+
+        return items;
+    }
+}
+
+internal static class AnswerEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var assist = api.MapGroup("/assist").WithTags("Assist");
+
+        assist.MapPost("/answer", async (AnswerBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new AskAssistant(user.GetWorkspaceId(), body.Question ?? "", body.ContactId), ct)))
+            .WithSummary("What the bot would answer, with its sources; hands off when it has no source or is not confident.");
+
+        assist.MapPost("/answers/{id:guid}/rating", async (Guid id, RatingBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            await mediator.Send(new RateAnswer(user.GetWorkspaceId(), id, body.Helpful, user.GetAgentId()), ct)
+                ? TypedResults.NoContent()
+                : throw new NotFoundException("The answer"))
+            .WithSummary("An agent rates a bot answer or suggestion as helpful or not.");
+
+        api.MapGet("/conversations/{id:guid}/suggestions", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new Page<SuggestionItem>(await mediator.Send(new SuggestReplies(user.GetWorkspaceId(), id), ct), null)))
+            .WithTags("Assist")
+            .WithSummary("Suggested replies to the customer's last message, with sources and confidence.");
+    }
+}
