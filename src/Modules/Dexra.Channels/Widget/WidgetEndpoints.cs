@@ -196,7 +196,13 @@ internal static class WidgetEndpoints
 
         if (channel is not null)
         {
-            http.Response.Headers.AccessControlAllowOrigin = origin;
+            // On start, so that error answers (401, 429, problem details from the exception handler) carry it too.
+            http.Response.OnStarting(() =>
+            {
+                http.Response.Headers.AccessControlAllowOrigin = origin;
+                http.Response.Headers.Vary = "Origin";
+                return Task.CompletedTask;
+            });
         }
 
         return await next(context);
