@@ -45,8 +45,11 @@ internal sealed class InboxHub : Hub
     public Task UnwatchConversation(Guid conversationId) =>
         Groups.RemoveFromGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
 
-    public Task Typing(Guid conversationId) =>
-        Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
+    public async Task Typing(Guid conversationId)
+    {
+        await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
+        await WidgetTyping.AgentTypingAsync(Context.GetHttpContext()!.RequestServices.GetRequiredService<IHubContext<WidgetHub>>(), conversationId);
+    }
 }
 
 /// <summary>Pushes committed events to the workspace's agents, on this node or (with Redis) all nodes.</summary>
@@ -90,5 +93,9 @@ internal static class RealtimeSetup
         return builder;
     }
 
-    public static void MapDexraRealtime(this IEndpointRouteBuilder app) => app.MapHub<InboxHub>("/hubs/inbox");
+    public static void MapDexraRealtime(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<InboxHub>("/hubs/inbox");
+        app.MapHub<WidgetHub>("/hubs/widget");
+    }
 }

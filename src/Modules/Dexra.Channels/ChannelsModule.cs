@@ -3,6 +3,7 @@ using Dexra.Channels.Configuration;
 using Dexra.Channels.Inbound;
 using Dexra.Channels.Outbound;
 using Dexra.Channels.Persistence;
+using Dexra.Channels.Widget;
 using Dexra.SharedKernel.Persistence;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -22,6 +23,10 @@ public static class ChannelsModule
         services.AddScoped<InboundPipeline>();
         services.AddSingleton<InboundSignal>();
         services.AddHostedService<InboundProcessor>();
+        services.Configure<WidgetOptions>(configuration.GetSection(WidgetOptions.Section));
+        services.AddSingleton<VisitorTokens>();
+        services.AddSingleton<WidgetRateLimits>();
+        services.AddScoped<WidgetVisitors>();
         services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }
@@ -31,5 +36,6 @@ public static class ChannelsModule
         ChannelEndpoints.Map(api);
         ApiChannelEndpoints.Map(api);
         WebhookEndpoints.Map(app);
+        WidgetEndpoints.Map(app);
     }
 }

@@ -43,7 +43,12 @@ internal static class ChannelTypes
 
     public static readonly IReadOnlyDictionary<string, SettingSpec[]> Settings = new Dictionary<string, SettingSpec[]>(StringComparer.Ordinal)
     {
-        [WebWidget] = [new("websiteUrl", SettingKind.Url, true), new("identitySecret", SettingKind.Text, false, true)],
+        [WebWidget] =
+        [
+            new("websiteUrl", SettingKind.Url, true), new("identitySecret", SettingKind.Text, false, true), new("allowedOrigins", SettingKind.Text),
+            new("title", SettingKind.Text), new("greeting", SettingKind.Text), new("color", SettingKind.Text), new("position", SettingKind.Text),
+            new("locale", SettingKind.Text), new("preChat", SettingKind.Flag),
+        ],
         [Email] = [new("address", SettingKind.Email, true), new("inboundToken", SettingKind.Text, false, true), .. MailServer("imap"), .. MailServer("smtp")],
         [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), .. Meta],
         [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],

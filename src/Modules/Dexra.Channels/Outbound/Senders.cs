@@ -46,6 +46,8 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
                 ChannelTypes.Sms => await TwilioAsync(channel, command, cancellationToken),
                 ChannelTypes.X => await XAsync(channel, command, cancellationToken),
                 ChannelTypes.Email => await EmailAsync(channel, command, cancellationToken),
+                // The visitor's widget reads the stored message itself, told by /hubs/widget or on its next catch-up.
+                ChannelTypes.WebWidget => new DeliveryResult(true, null, null, false),
                 _ => new DeliveryResult(false, null, $"A {channel.Type} channel does not send messages through a provider.", false),
             };
         }

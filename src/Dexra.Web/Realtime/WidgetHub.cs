@@ -1,0 +1,83 @@
+using Dexra.Channels.Contracts;
+using Dexra.Conversations.Contracts;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Dexra.Web.Realtime;
+
+/// <summary>
+/// Visitors' realtime feed. No cookies: the signed visitor token (<c>access_token</c>) proves who
+/// connects. The hub only says "something changed"; the widget then reads
+/// <c>GET /widget/v1/{channelId}/messages?after=</c>, so the visibility rules live in one place.
+/// </summary>
+[AllowAnonymous]
+internal sealed class WidgetHub(IMediator mediator) : Hub
+{
+    private const string VisitorKey = "visitor";
+
+    public static string ConversationGroup(Guid conversationId) => $"widget-conv:{conversationId:N}";
+
+    public override async Task OnConnectedAsync()
+    {
+        var token = Context.GetHttpContext()?.Request.Query["access_token"].ToString();
+        var visitor = string.IsNullOrEmpty(token) ? null : await mediator.Send(new AuthenticateWidgetVisitor(token));
+        if (visitor is null)
+        {
+            Context.Abort();
+            return;
+        }
+
+        Context.Items[VisitorKey] = visitor;
+        await Watch();
+        await base.OnConnectedAsync();
+    }
+
+    /// <summary>Follows the visitor's conversations; called again once its first message opened one.</summary>
+    public async Task Watch()
+    {
+        if (Context.Items[VisitorKey] is not WidgetVisitor visitor)
+        {
+            return;
+        }
+
+        foreach (var conversationId in await mediator.Send(new GetWidgetVisitorConversations(visitor)))
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
+        }
+    }
+
+    /// <summary>The visitor is typing: agents following the conversation see it.</summary>
+    public async Task Typing(Guid conversationId)
+    {
+        if (Context.Items[VisitorKey] is not WidgetVisitor visitor)
+        {
+            return;
+        }
+
+        if ((await mediator.Send(new GetWidgetVisitorConversations(visitor))).Contains(conversationId))
+        {
+            var inbox = Context.GetHttpContext()!.RequestServices.GetRequiredService<IHubContext<InboxHub>>();
+            await inbox.Clients.Group(InboxHub.ConversationGroup(conversationId)).SendAsync("VisitorTyping", new { conversationId, visitorId = visitor.VisitorId });
+        }
+    }
+}
+
+/// <summary>Tells visitors' widgets that their conversation changed (a reply arrived).</summary>
+internal sealed class WidgetEventsPusher(IHubContext<WidgetHub> hub) : INotificationHandler<RealtimeEventsCommitted>
+{
+    public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
+    {
+        foreach (var conversationId in notification.Events.Where(e => e.Type == "MessageAdded").Select(e => e.ConversationId).Distinct())
+        {
+            await hub.Clients.Group(WidgetHub.ConversationGroup(conversationId)).SendAsync("MessagesChanged", new { conversationId }, cancellationToken);
+        }
+    }
+}
+
+/// <summary>Agents' typing reaches the visitor too (names stay with the agents).</summary>
+internal static class WidgetTyping
+{
+    public static Task AgentTypingAsync(IHubContext<WidgetHub> hub, Guid conversationId) =>
+        hub.Clients.Group(WidgetHub.ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId });
+}

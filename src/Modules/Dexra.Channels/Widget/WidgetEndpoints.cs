@@ -1,0 +1,210 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Dexra.Channels.Configuration;
+using Dexra.SharedKernel.Api;
+using FluentValidation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Dexra.Channels.Widget;
+
+internal sealed class WidgetOptions
+{
+    public const string Section = "Dexra:Widget";
+
+    public int SessionsPerMinutePerIp { get; set; } = 60;
+    public int MessagesPerMinutePerVisitor { get; set; } = 20;
+    public int ContactUpdatesPerMinutePerVisitor { get; set; } = 10;
+    public int ReadsPerMinutePerVisitor { get; set; } = 240;
+}
+
+/// <summary>Per visitor (or per address before there is one) fixed windows: a widget is an open door.</summary>
+internal sealed class WidgetRateLimits(IOptions<WidgetOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<(string Action, string Key)> _limiter = PartitionedRateLimiter.Create<(string Action, string Key), (string, string)>(
+        request => RateLimitPartition.GetFixedWindowLimiter(request, key => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = key.Item1 switch
+            {
+                "session" => options.Value.SessionsPerMinutePerIp,
+                "message" => options.Value.MessagesPerMinutePerVisitor,
+                "contact" => options.Value.ContactUpdatesPerMinutePerVisitor,
+                _ => options.Value.ReadsPerMinutePerVisitor,
+            },
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
+    public void Check(string action, string key)
+    {
+        using var lease = _limiter.AttemptAcquire((action, key));
+        if (!lease.IsAcquired)
+        {
+            throw new DexraProblemException(429, "Too many requests", $"Too many widget {action} requests; wait a minute and try again.");
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+internal sealed class VisitorMessageValidator : AbstractValidator<VisitorMessageBody>
+{
+    public VisitorMessageValidator()
+    {
+        RuleFor(x => x.Text).NotEmpty().Must(t => t is null || t.Trim().Length > 0).WithMessage("'text' must not be empty.").MaximumLength(10_000).OverridePropertyName("text");
+        RuleFor(x => x.ClientId).MaximumLength(100).OverridePropertyName("clientId");
+    }
+}
+
+internal sealed class PreChatValidator : AbstractValidator<PreChatBody>
+{
+    public PreChatValidator()
+    {
+        RuleFor(x => x.Name).MaximumLength(200).OverridePropertyName("name");
+        RuleFor(x => x.Email).EmailAddress().MaximumLength(320).When(x => !string.IsNullOrWhiteSpace(x.Email)).OverridePropertyName("email");
+        RuleFor(x => x.Phone).MaximumLength(40).Matches(@"^[+0-9()\s.\-]{3,}$").When(x => !string.IsNullOrWhiteSpace(x.Phone)).OverridePropertyName("phone");
+    }
+}
+
+/// <summary>
+/// <c>/widget/v1/{channelId}/*</c>: anonymous, authenticated by the visitor token, open only to the
+/// channel's own website (CORS answered here because the allowed origin is a per-channel setting).
+/// </summary>
+internal static class WidgetEndpoints
+{
+    public const string VisitorHeader = "X-Dexra-Visitor";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var widget = app.MapGroup("/widget/v1/{channelId:guid}").AllowAnonymous().WithTags("Widget").AddEndpointFilter(CorsFilter);
+
+        app.MapMethods("/widget/v1/{channelId:guid}/{**rest}", [HttpMethods.Options], Preflight).AllowAnonymous().ExcludeFromDescription();
+
+        widget.MapGet("/config", async (Guid channelId, WidgetVisitors visitors, CancellationToken ct) =>
+            Results.Ok(WidgetVisitors.Appearance(await visitors.ChannelAsync(channelId, ct))))
+            .WithSummary("The widget's appearance: title, greeting, colour, position, locale.");
+
+        widget.MapPost("/sessions", async (Guid channelId, SessionBody? body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            limits.Check("session", $"{channelId:N}:{ClientAddress(http)}");
+            return Results.Ok(await visitors.StartAsync(channel, body ?? new SessionBody(null, null), ct));
+        }).WithSummary("Start or resume a visitor session; a signed identity links the visitor to the person it proves.");
+
+        widget.MapPatch("/contact", async (Guid channelId, PreChatBody body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, IValidator<PreChatBody> validator, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+            limits.Check("contact", visitor.VisitorId);
+            await ValidateAsync(validator, body, ct);
+            return Results.Ok(await visitors.PreChatAsync(channel, visitor, body, ct));
+        }).WithSummary("The pre-chat form: name, email, phone, all unverified.");
+
+        widget.MapPost("/messages", async (Guid channelId, VisitorMessageBody body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, IValidator<VisitorMessageBody> validator, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+            limits.Check("message", visitor.VisitorId);
+            await ValidateAsync(validator, body, ct);
+            return Results.Json(await visitors.PostAsync(channel, visitor, body, ct), statusCode: StatusCodes.Status202Accepted);
+        }).WithSummary("The visitor writes; clientId dedupes retries.");
+
+        widget.MapGet("/messages", async (Guid channelId, Guid? after, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+            limits.Check("read", visitor.VisitorId);
+            return Results.Ok(await visitors.HistoryAsync(channel, visitor, after, ct));
+        }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages.");
+    }
+
+    private static async Task ValidateAsync<T>(IValidator<T> validator, T body, CancellationToken ct)
+    {
+        var result = await validator.ValidateAsync(body, ct);
+        if (!result.IsValid)
+        {
+            throw new RequestValidationException(result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).ToArray()));
+        }
+    }
+
+    private static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? IPAddress.Loopback.ToString();
+
+    /// <summary>The website's origin, any listed in <c>allowedOrigins</c>, and Dexra's own.</summary>
+    public static bool OriginAllowed(ChannelConfig channel, string origin, HttpRequest request)
+    {
+        var normalized = origin.TrimEnd('/');
+        if (string.Equals(normalized, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var allowed = new List<string>();
+        if (channel.Get("websiteUrl") is { } site && Uri.TryCreate(site, UriKind.Absolute, out var siteUri))
+        {
+            allowed.Add(siteUri.GetLeftPart(UriPartial.Authority));
+        }
+
+        foreach (var entry in (channel.Get("allowedOrigins") ?? "").Split([',', ' ', '\n', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Uri.TryCreate(entry, UriKind.Absolute, out var uri))
+            {
+                allowed.Add(uri.GetLeftPart(UriPartial.Authority));
+            }
+        }
+
+        return allowed.Any(a => string.Equals(a, normalized, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task<IResult> Preflight(Guid channelId, HttpContext http, ChannelStore store, CancellationToken ct)
+    {
+        var origin = http.Request.Headers.Origin.ToString();
+        var channel = await store.FindAsync(channelId, ct);
+        http.Response.Headers.Vary = "Origin";
+        if (channel is not { Type: ChannelTypes.WebWidget } || origin.Length == 0 || !OriginAllowed(channel, origin, http.Request))
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        var headers = http.Response.Headers;
+        headers.AccessControlAllowOrigin = origin;
+        headers.AccessControlAllowMethods = "GET, POST, PATCH, OPTIONS";
+        headers.AccessControlAllowHeaders = "Content-Type, " + VisitorHeader;
+        headers.AccessControlMaxAge = "600";
+        return Results.NoContent();
+    }
+
+    private static async ValueTask<object?> CorsFilter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var origin = http.Request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return await next(context);
+        }
+
+        http.Response.Headers.Vary = "Origin";
+        var store = http.RequestServices.GetService(typeof(ChannelStore)) as ChannelStore;
+        var channel = Guid.TryParse(http.Request.RouteValues["channelId"]?.ToString(), out var channelId) && store is not null
+            ? await store.FindAsync(channelId, http.RequestAborted)
+            : null;
+        if (channel is { Type: ChannelTypes.WebWidget } && !OriginAllowed(channel, origin, http.Request))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "This page's origin may not use the widget of this channel.");
+        }
+
+        if (channel is not null)
+        {
+            // On start, so that error answers (401, 429, problem details from the exception handler) carry it too.
+            http.Response.OnStarting(() =>
+            {
+                http.Response.Headers.AccessControlAllowOrigin = origin;
+                http.Response.Headers.Vary = "Origin";
+                return Task.CompletedTask;
+            });
+        }
+
+        return await next(context);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Text;
+using System.Text.Json;
+using Dexra.Channels.Configuration;
+using Dexra.Channels.Contracts;
+using Dexra.Channels.Inbound;
+using Dexra.Conversations.Contracts;
+using Dexra.Identity.Contracts;
+using Dexra.SharedKernel;
+using Dexra.SharedKernel.Api;
+using Dexra.SharedKernel.Persistence;
+using Mediator;
+
+namespace Dexra.Channels.Widget;
+
+internal sealed record SessionBody(string? VisitorToken, SignedIdentity? Identity);
+
+internal sealed record SessionAnswer(string VisitorToken, string VisitorId, Guid ContactId, Guid? ConversationId);
+
+internal sealed record PreChatBody(string? Name, string? Email, string? Phone);
+
+internal sealed record PreChatAnswer(string VisitorId, Guid ContactId);
+
+internal sealed record VisitorMessageBody(string? Text, string? ClientId);
+
+internal sealed record VisitorMessageAccepted(Guid MessageId, Guid ConversationId);
+
+internal sealed record WidgetChannelRef(Guid Id, string Type);
+
+internal sealed record WidgetMessage(Guid Id, Guid ConversationId, string Direction, string? Author, string Text, string? Subject, DateTimeOffset At, WidgetChannelRef Channel);
+
+internal sealed record WidgetMessages(IReadOnlyList<WidgetMessage> Items, string? Next);
+
+internal sealed record WidgetAppearance(string? Title, string? Greeting, string? Color, string Position, string? Locale, bool PreChat);
+
+/// <summary>What a visitor wrote through the widget, read back from the inbound log (the widget's own record).</summary>
+internal sealed record VisitorWrote(Guid MessageId, Guid ConversationId, DateTimeOffset At);
+
+/// <summary>
+/// The visitor API. Messages take the same road as every channel: the inbound log, then
+/// ResolveSenders and RecordInboundMessages; the widget's own state lives in the signed token.
+/// </summary>
+internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, InboundLog log, InboundPipeline pipeline, DbSession session, IMediator mediator, TimeProvider clock)
+{
+    private const int HistoryLimit = 500;
+
+    public async Task<ChannelConfig> ChannelAsync(Guid channelId, CancellationToken ct)
+    {
+        var channel = await store.FindAsync(channelId, ct);
+        return channel is { Type: ChannelTypes.WebWidget } ? channel : throw new NotFoundException("The widget channel");
+    }
+
+    public WidgetVisitor Authenticate(ChannelConfig channel, string? token) =>
+        tokens.Read(token) is { } visitor && visitor.ChannelId == channel.Id && visitor.WorkspaceId == channel.WorkspaceId
+            ? visitor
+            : throw new DexraProblemException(401, "Unauthorized", "The X-Dexra-Visitor header must carry a visitor token from POST /widget/v1/{channelId}/sessions.");
+
+    public WidgetVisitor? TryAuthenticate(string? token) => tokens.Read(token);
+
+    public static WidgetAppearance Appearance(ChannelConfig channel) => new(
+        channel.Get("title") ?? channel.Name,
+        channel.Get("greeting"),
+        channel.Get("color"),
+        channel.Get("position") == "left" ? "left" : "right",
+        channel.Get("locale"),
+        channel.Get("preChat") != "false");
+
+    public async Task<SessionAnswer> StartAsync(ChannelConfig channel, SessionBody body, CancellationToken ct)
+    {
+        WidgetVisitor? visitor = null;
+        if (!string.IsNullOrWhiteSpace(body.VisitorToken))
+        {
+            visitor = Authenticate(channel, body.VisitorToken);
+        }
+
+        var claims = new List<IdentityClaim>();
+        var senderKind = IdentityKinds.Widget;
+        string? verifiedAccount = visitor?.VerifiedAccountId;
+        if (body.Identity is { } identity)
+        {
+            if (!IdentitySignature.IsValid(identity, channel.Get("identitySecret"), clock.GetUtcNow()))
+            {
+                throw new DexraProblemException(401, "Unauthorized", "The identity signature is invalid or expired.");
+            }
+
+            var identifier = identity.Identifier!.Trim();
+            if (visitor?.VerifiedAccountId is { } previous && previous != identifier)
+            {
+                // Another signed-in person on the same browser: a new visitor, never the previous one's history.
+                visitor = null;
+            }
+
+            verifiedAccount = identifier;
+            claims.Add(new(IdentityKinds.AccountId, identifier, true));
+            if (!string.IsNullOrWhiteSpace(identity.Email))
+            {
+                claims.Add(new(IdentityKinds.Email, identity.Email.Trim(), true));
+            }
+
+            senderKind = IdentityKinds.AccountId;
+        }
+
+        var visitorId = visitor?.VisitorId ?? NewId.Next(clock.GetUtcNow()).ToString("N");
+        claims.Insert(0, new(IdentityKinds.Widget, visitorId, true));
+        var name = body.Identity?.Name is { Length: > 0 } n ? n.Trim() : null;
+        var resolved = await mediator.Send(new ResolveSenders(channel.WorkspaceId, [new SenderToResolve(claims, senderKind, name, channel.Id, ChannelTypes.WebWidget)]), ct);
+        var current = new WidgetVisitor(channel.WorkspaceId, channel.Id, visitorId, verifiedAccount);
+        var wrote = await WroteAsync(current, ct);
+        return new SessionAnswer(tokens.Issue(current), visitorId, resolved[0].ContactId, wrote.Count == 0 ? null : wrote[^1].ConversationId);
+    }
+
+    public async Task<PreChatAnswer> PreChatAsync(ChannelConfig channel, WidgetVisitor visitor, PreChatBody body, CancellationToken ct)
+    {
+        var claims = new List<IdentityClaim> { new(IdentityKinds.Widget, visitor.VisitorId, true) };
+        if (!string.IsNullOrWhiteSpace(body.Email))
+        {
+            claims.Add(new(IdentityKinds.Email, body.Email.Trim(), false));
+        }
+
+        if (!string.IsNullOrWhiteSpace(body.Phone))
+        {
+            claims.Add(new(IdentityKinds.Phone, body.Phone.Trim(), false));
+        }
+
+        // An anonymous visitor joins the contact its typed email or phone names, which Identity allows
+        // only when that contact has nothing verified to lose; a signed-in visitor stays who it proved to be.
+        var senderKind = visitor.VerifiedAccountId is not null || claims.Count == 1 ? IdentityKinds.Widget : claims[1].Kind;
+        var name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim();
+        var resolved = await mediator.Send(new ResolveSenders(channel.WorkspaceId, [new SenderToResolve(claims, senderKind, name, channel.Id, ChannelTypes.WebWidget)]), ct);
+        return new PreChatAnswer(visitor.VisitorId, resolved[0].ContactId);
+    }
+
+    public async Task<VisitorMessageAccepted> PostAsync(ChannelConfig channel, WidgetVisitor visitor, VisitorMessageBody body, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var key = $"{visitor.VisitorId}:{(string.IsNullOrWhiteSpace(body.ClientId) ? NewId.Next(now).ToString("N") : body.ClientId.Trim())}";
+        var e = new NormalizedEvent
+        {
+            Kind = EventKinds.Message,
+            DedupeKey = key,
+            ExternalId = key,
+            SenderAddress = visitor.VisitorId,
+            SenderKind = IdentityKinds.Widget,
+            Identities = [new IdentityClaim(IdentityKinds.Widget, visitor.VisitorId, true)],
+            Text = body.Text!.Trim(),
+            SentAt = now,
+        };
+        var appended = (await log.AppendAsync(channel, [e], Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body, InboundLog.JsonOptions)), ct, TimeSpan.FromSeconds(30)))[0];
+        var ids = await pipeline.ProcessOneAsync(channel.WorkspaceId, appended.Id, ct);
+        return new VisitorMessageAccepted(ids.MessageId!.Value, ids.ConversationId!.Value);
+    }
+
+    public async Task<WidgetMessages> HistoryAsync(ChannelConfig channel, WidgetVisitor visitor, Guid? after, CancellationToken ct)
+    {
+        var contactId = await ContactOfAsync(visitor, ct);
+        var history = await mediator.Send(new GetContactHistory(visitor.WorkspaceId, contactId, HistoryLimit), ct);
+        IEnumerable<HistoryEntry> visible = history.Reverse();
+        if (visitor.VerifiedAccountId is null)
+        {
+            // Unproven: only what this browser wrote, and the widget replies to it from then on.
+            var wrote = await WroteAsync(visitor, ct);
+            var own = wrote.Select(w => w.MessageId).ToHashSet();
+            var since = wrote.GroupBy(w => w.ConversationId).ToDictionary(g => g.Key, g => g.Min(w => w.At));
+            visible = visible.Where(h => own.Contains(h.MessageId)
+                || (h.Direction == "outbound" && h.ChannelId == channel.Id && since.TryGetValue(h.ConversationId, out var first) && h.At >= first));
+        }
+
+        var items = visible.Select(h => new WidgetMessage(h.MessageId, h.ConversationId, h.Direction, h.Direction == "outbound" ? h.AuthorName : null, h.Text, h.Subject, h.At, new WidgetChannelRef(h.ChannelId, h.ChannelType))).ToList();
+        if (after is { } afterId && items.FindIndex(i => i.Id == afterId) is var index and >= 0)
+        {
+            items = items[(index + 1)..];
+        }
+
+        return new WidgetMessages(items, null);
+    }
+
+    public async Task<IReadOnlyList<Guid>> ConversationsAsync(WidgetVisitor visitor, CancellationToken ct)
+    {
+        var ids = (await WroteAsync(visitor, ct)).Select(w => w.ConversationId).ToHashSet();
+        if (visitor.VerifiedAccountId is not null)
+        {
+            var contactId = await ContactOfAsync(visitor, ct);
+            foreach (var h in await mediator.Send(new GetContactHistory(visitor.WorkspaceId, contactId, HistoryLimit), ct))
+            {
+                ids.Add(h.ConversationId);
+            }
+        }
+
+        return [.. ids];
+    }
+
+    private async Task<Guid> ContactOfAsync(WidgetVisitor visitor, CancellationToken ct)
+    {
+        var claims = new List<IdentityClaim> { new(IdentityKinds.Widget, visitor.VisitorId, true) };
+        var resolved = await mediator.Send(new ResolveSenders(visitor.WorkspaceId, [new SenderToResolve(claims, IdentityKinds.Widget, null, visitor.ChannelId, ChannelTypes.WebWidget)]), ct);
+        return resolved[0].ContactId;
+    }
+
+    private async Task<IReadOnlyList<VisitorWrote>> WroteAsync(WidgetVisitor visitor, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        await using var select = session.CreateCommand("""
+            SELECT message_id, conversation_id, received_at FROM channels.inbound_events
+            WHERE workspace_id = @ws AND channel_id = @channel AND sender_address = @visitor AND processed_at IS NOT NULL AND conversation_id IS NOT NULL
+            ORDER BY received_at, id
+            """);
+        select.Parameters.AddWithValue("ws", visitor.WorkspaceId);
+        select.Parameters.AddWithValue("channel", visitor.ChannelId);
+        select.Parameters.AddWithValue("visitor", visitor.VisitorId);
+        var rows = new List<VisitorWrote>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new VisitorWrote(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return rows;
+    }
+}
+
+internal sealed class AuthenticateWidgetVisitorHandler(WidgetVisitors visitors, ChannelStore store) : IQueryHandler<AuthenticateWidgetVisitor, WidgetVisitor?>
+{
+    public async ValueTask<WidgetVisitor?> Handle(AuthenticateWidgetVisitor query, CancellationToken cancellationToken) =>
+        visitors.TryAuthenticate(query.Token) is { } visitor && await store.FindAsync(visitor.WorkspaceId, visitor.ChannelId, cancellationToken) is { Type: ChannelTypes.WebWidget }
+            ? visitor
+            : null;
+}
+
+internal sealed class GetWidgetVisitorConversationsHandler(WidgetVisitors visitors) : IQueryHandler<GetWidgetVisitorConversations, IReadOnlyList<Guid>>
+{
+    public async ValueTask<IReadOnlyList<Guid>> Handle(GetWidgetVisitorConversations query, CancellationToken cancellationToken) =>
+        await visitors.ConversationsAsync(query.Visitor, cancellationToken);
+}
