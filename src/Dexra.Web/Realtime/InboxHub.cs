@@ -15,7 +15,7 @@ namespace Dexra.Web.Realtime;
 /// events carry the workspace sequence number so a client that reconnects can ask for what it missed.
 /// </summary>
 [Authorize(Policy = DexraClaims.MemberPolicy)]
-internal sealed class InboxHub : Hub
+internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock) : Hub
 {
     public static string WorkspaceGroup(Guid workspaceId) => $"ws:{workspaceId:N}";
 
@@ -40,6 +40,7 @@ internal sealed class InboxHub : Hub
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
         await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentViewing", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
+        await ToBlazorAsync(conversationId, "viewing");
     }
 
     public Task UnwatchConversation(Guid conversationId) =>
@@ -49,14 +50,30 @@ internal sealed class InboxHub : Hub
     {
         await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
         await WidgetTyping.AgentTypingAsync(Context.GetHttpContext()!.RequestServices.GetRequiredService<IHubContext<WidgetHub>>(), conversationId);
+        await ToBlazorAsync(conversationId, "typing");
+    }
+
+    /// <summary>Agents in the Blazor inbox see hub clients' collisions too.</summary>
+    private Task ToBlazorAsync(Guid conversationId, string kind)
+    {
+        var user = Context.User!;
+        return user.GetAgentId() is { } agentId
+            ? broadcaster.PublishActivityAsync(new AgentActivity(user.GetWorkspaceId(), conversationId, agentId, user.Identity?.Name ?? "Agent", kind, clock.GetUtcNow()))
+            : Task.CompletedTask;
     }
 }
 
 /// <summary>Pushes committed events to the workspace's agents, on this node or (with Redis) all nodes.</summary>
-internal sealed class RealtimeEventsPusher(IHubContext<InboxHub> hub, IOptions<JsonOptions> json) : INotificationHandler<RealtimeEventsCommitted>
+internal sealed class RealtimeEventsPusher(IHubContext<InboxHub> hub, IOptions<JsonOptions> json, InboxBroadcaster broadcaster) : INotificationHandler<RealtimeEventsCommitted>
 {
     public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
     {
+        foreach (var e in notification.Events.OrderBy(e => e.Sequence))
+        {
+            // The agents' Blazor circuits on this node.
+            await broadcaster.PublishAsync(e);
+        }
+
         var group = hub.Clients.Group(InboxHub.WorkspaceGroup(notification.WorkspaceId));
         foreach (var e in notification.Events.OrderBy(e => e.Sequence))
         {
@@ -83,6 +100,9 @@ internal static class RealtimeSetup
 {
     public static WebApplicationBuilder AddDexraRealtime(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<InboxBroadcaster>();
+        builder.Services.AddScoped<CircuitConnection>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitConnection>());
         var signalR = builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 64 * 1024);
         if (builder.Configuration["Dexra:Redis"] is { Length: > 0 } redis)
         {

@@ -1,0 +1,36 @@
+// Inbox keyboard shortcuts. Loaded as a module (CSP: scripts from this origin only).
+// j / k: next / previous conversation, r: reply, n: private note, a: assign to me,
+// e: resolve, s: snooze, /: search. Ignored while typing, except Escape leaves the field.
+let handler = null;
+
+export function register(dotnet) {
+    unregister();
+    handler = (ev) => {
+        const t = ev.target;
+        const typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+        if (typing) {
+            if (ev.key === 'Escape') { t.blur(); }
+            return;
+        }
+        if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+        const keys = ['j', 'k', 'r', 'n', 'a', 'e', 's', '/'];
+        if (!keys.includes(ev.key)) { return; }
+        ev.preventDefault();
+        dotnet.invokeMethodAsync('OnShortcut', ev.key);
+    };
+    document.addEventListener('keydown', handler);
+}
+
+export function unregister() {
+    if (handler) { document.removeEventListener('keydown', handler); handler = null; }
+}
+
+export function focus(id) {
+    const el = document.getElementById(id);
+    if (el) { el.focus(); }
+}
+
+export function scrollIntoView(id) {
+    const el = document.getElementById(id);
+    if (el) { el.scrollIntoView({ block: 'nearest' }); }
+}
