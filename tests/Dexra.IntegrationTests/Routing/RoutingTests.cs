@@ -206,7 +206,7 @@ public sealed class RoutingHandoffTests(WorkspaceFixture fixture) : IClassFixtur
         var target = await AgentAsync(api, "Handoff Target", chat: 5, online: false);
         var email = $"handoff-{Guid.NewGuid():N}@example.com";
         var (_, conversation) = await InboundAsync(api, web, "Hi, my order #A12345 never arrived and I paid $49.99.", email);
-        var (_, same) = await InboundAsync(api, app, "You can call me on +44 7700 900123. When will it be refunded?", email);
+        var (_, same) = await InboundAsync(api, app, $"You can call me on +44 7700 900123 or write to {email}. When will it be refunded?", email);
         same.ShouldBe(conversation);
 
         var handoff = await api.PostJsonAsync($"/api/v1/conversations/{conversation}/handoff", new { toAgentId = target, reason = "Needs a refund approval" }, HttpStatusCode.OK);

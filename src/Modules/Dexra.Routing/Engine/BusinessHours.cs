@@ -4,15 +4,15 @@ using System.Text.Json;
 namespace Dexra.Routing.Engine;
 
 /// <summary>One opening interval of a weekday, "09:00" to "17:30", in the workspace time zone.</summary>
-internal sealed record OpeningInterval(DayOfWeek Day, string Open, string Close);
+internal sealed record OpeningInterval(string Day, string Open, string Close)
+{
+    public DayOfWeek? Weekday => Enum.TryParse<DayOfWeek>(Day, ignoreCase: true, out var d) && Enum.IsDefined(d) && !int.TryParse(Day, out _) ? d : null;
+}
 
 /// <summary>A team's weekly schedule and holidays (dates in the workspace time zone, "2026-12-25").</summary>
 internal sealed record BusinessHours(IReadOnlyList<OpeningInterval> Weekly, IReadOnlyList<string>? Holidays)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static BusinessHours? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<BusinessHours>(json, Json);
 
@@ -46,13 +46,13 @@ internal sealed record BusinessHours(IReadOnlyList<OpeningInterval> Weekly, IRea
         var now = TimeOnly.FromDateTime(local.DateTime);
         foreach (var interval in Weekly)
         {
-            if (!TryTime(interval.Open, out var open) || !TryTime(interval.Close, out var close))
+            if (interval.Weekday is not { } day || !TryTime(interval.Open, out var open) || !TryTime(interval.Close, out var close))
             {
                 continue;
             }
 
-            if (open < close ? interval.Day == local.DayOfWeek && now >= open && now < close
-                : (interval.Day == local.DayOfWeek && now >= open) || (NextDay(interval.Day) == local.DayOfWeek && now < close))
+            if (open < close ? day == local.DayOfWeek && now >= open && now < close
+                : (day == local.DayOfWeek && now >= open) || (NextDay(day) == local.DayOfWeek && now < close))
             {
                 return true;
             }

@@ -82,7 +82,7 @@ internal sealed class TeamService(RoutingDbContext db, IMediator mediator, TimeP
 
         if (body.Hours is { } hours)
         {
-            if (hours.Weekly is null || hours.Weekly.Any(i => !BusinessHours.TryTime(i.Open, out _) || !BusinessHours.TryTime(i.Close, out _)))
+            if (hours.Weekly is null || hours.Weekly.Any(i => i.Weekday is null || !BusinessHours.TryTime(i.Open, out _) || !BusinessHours.TryTime(i.Close, out _)))
             {
                 throw RequestValidationException.For("hours.weekly", "Each interval needs a day and open/close times as HH:mm.");
             }
