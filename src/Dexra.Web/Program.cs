@@ -2,6 +2,7 @@ using Dexra.Assist;
 using Dexra.Channels;
 using Dexra.Conversations;
 using Dexra.Identity;
+using Dexra.Routing;
 using Dexra.SharedKernel.Messaging;
 using Dexra.SharedKernel.Security;
 using Dexra.Web.Components;
@@ -24,15 +25,16 @@ builder.AddDexraHost();
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(ChannelsModule), typeof(AssistModule), typeof(Program)];
+    options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(ChannelsModule), typeof(AssistModule), typeof(RoutingModule), typeof(Program)];
     options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
 });
-builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly, typeof(AssistModule).Assembly], includeInternalTypes: true);
+builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly, typeof(AssistModule).Assembly, typeof(RoutingModule).Assembly], includeInternalTypes: true);
 builder.Services.AddWorkspaces(builder.Configuration);
 builder.Services.AddIdentity(builder.Configuration);
 builder.Services.AddConversations(builder.Configuration);
 builder.Services.AddChannels(builder.Configuration);
 builder.Services.AddAssist(builder.Configuration);
+builder.Services.AddRoutingModule(builder.Configuration);
 builder.AddDexraRealtime();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
@@ -63,6 +65,7 @@ app.MapIdentity(api);
 app.MapConversations(api);
 app.MapChannels(api);
 app.MapAssist(api);
+app.MapRoutingModule(api);
 app.MapAgentSignIn();
 app.MapDexraRealtime();
 

@@ -13,6 +13,7 @@ public static class ModuleRules
         typeof(Dexra.Conversations.ConversationsModule).Assembly,
         typeof(Dexra.Channels.ChannelsModule).Assembly,
         typeof(Dexra.Assist.AssistModule).Assembly,
+        typeof(Dexra.Routing.RoutingModule).Assembly,
     ];
 
     public static string ModuleName(Assembly module) => module.GetName().Name!;

@@ -171,10 +171,24 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
             }
 
             await realtime.AppendAsync(w, events, cancellationToken);
+            await PublishOpenedAsync(w, created, conversations, newMessages, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>Tells routing, inside this transaction, about each conversation opened, with who handled the contact before.</summary>
+    private async Task PublishOpenedAsync(Guid w, HashSet<Guid> created, Dictionary<Guid, Conversation> conversations, List<Message> newMessages, CancellationToken ct)
+    {
+        foreach (var id in created)
+        {
+            var c = conversations[id];
+            var first = newMessages.First(m => m.ConversationId == id);
+            var previous = c.PreviousConversationId is { } p && conversations.TryGetValue(p, out var before) ? before : null;
+            await mediator.Publish(new ConversationOpened(w, id, c.ContactId, first.ChannelType ?? "", c.CreatedAt, c.PreviousConversationId, previous?.AssigneeId,
+                first.Text, first.Subject), ct);
+        }
     }
 
     /// <summary>The continuity rule: which conversation a message joins, or the new one it opens (and why).</summary>

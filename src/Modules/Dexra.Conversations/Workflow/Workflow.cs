@@ -53,7 +53,7 @@ internal sealed class HandoffValidator : AbstractValidator<Handoff>
     }
 }
 
-internal sealed class WorkflowHandlers(DbSession session, ConversationStore store, RealtimeLog realtime, IMediator mediator, TimeProvider clock)
+internal sealed partial class WorkflowHandlers(DbSession session, ConversationStore store, RealtimeLog realtime, IMediator mediator, TimeProvider clock)
     : ICommandHandler<ChangeStatus, ConversationDto>, ICommandHandler<Assign, ConversationDto>, ICommandHandler<Handoff, ConversationDto>
 {
     public async ValueTask<ConversationDto> Handle(ChangeStatus command, CancellationToken cancellationToken)
@@ -125,6 +125,7 @@ internal sealed class WorkflowHandlers(DbSession session, ConversationStore stor
         await using var tx = await session.BeginAsync(cancellationToken: ct);
         var conversation = await store.GetAsync(w, id, forUpdate: true, ct);
         var now = clock.GetUtcNow();
+        var (wasAssignee, wasStatus) = (conversation.AssigneeId, conversation.Status);
         var item = change(conversation, now);
         if (item is not null)
         {
@@ -138,6 +139,7 @@ internal sealed class WorkflowHandlers(DbSession session, ConversationStore stor
             }
 
             await realtime.AppendAsync(w, [PendingEvent.Updated(conversation)], ct);
+            await PublishChangesAsync(conversation, wasAssignee, wasStatus, now, ct);
         }
 
         await tx.CommitAsync(ct);

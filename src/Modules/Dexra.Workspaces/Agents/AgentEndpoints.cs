@@ -100,7 +100,7 @@ internal sealed class SetPresenceValidator : AbstractValidator<SetPresence>
         .WithMessage("The status must be one of: online, busy, away, offline.");
 }
 
-internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agent> hasher, TimeProvider clock)
+internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agent> hasher, TimeProvider clock, IMediator mediator)
     : ICommandHandler<CreateAgent, AgentInfo>,
       ICommandHandler<UpdateAgent, AgentInfo>,
       ICommandHandler<SetPresence, AgentInfo>,
@@ -137,6 +137,7 @@ internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agen
         var agent = await FindAsync(command.WorkspaceId, command.AgentId, cancellationToken);
         agent.Presence = command.Status;
         await db.SaveChangesAsync(cancellationToken);
+        await mediator.Publish(new AgentPresenceChanged(command.WorkspaceId, agent.Id, agent.Presence), cancellationToken);
 
         return agent.ToInfo();
     }

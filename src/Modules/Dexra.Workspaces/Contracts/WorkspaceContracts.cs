@@ -80,3 +80,6 @@ public sealed record UpdateWorkspaceSettings(
     int? ContinuityWindowHours = null,
     string? TimeZone = null,
     bool? AutoAssign = null) : ICommand<WorkspaceSettings>;
+
+/// <summary>Published after an agent's presence is saved: routing drains queues when someone comes online.</summary>
+public sealed record AgentPresenceChanged(Guid WorkspaceId, Guid AgentId, string Presence) : INotification;

@@ -1,0 +1,82 @@
+using Mediator;
+
+namespace Dexra.Conversations.Contracts;
+
+/// <summary>Capacity kinds of agents, and the kind of each channel type.</summary>
+public static class CapacityKinds
+{
+    public const string Chat = "chat";
+    public const string Email = "email";
+    public const string Voice = "voice";
+
+    public static string Of(string? channelType) => channelType switch
+    {
+        "email" => Email,
+        "voice" => Voice,
+        _ => Chat,
+    };
+}
+
+/// <summary>
+/// Published inside the ingest transaction when an inbound message opens a conversation, so that
+/// routing assigns it atomically with its creation.
+/// </summary>
+public sealed record ConversationOpened(
+    Guid WorkspaceId,
+    Guid ConversationId,
+    Guid ContactId,
+    string ChannelType,
+    DateTimeOffset CreatedAt,
+    Guid? PreviousConversationId,
+    Guid? PreviousAssigneeId,
+    string? Text = null,
+    string? Subject = null) : INotification;
+
+/// <summary>Published in the transaction when an agent stops holding a conversation (reassigned, unassigned or handed off).</summary>
+public sealed record ConversationUnassigned(Guid WorkspaceId, Guid ConversationId, Guid FromAgentId, DateTimeOffset At) : INotification;
+
+public static class AssignmentKinds
+{
+    /// <summary>Automatic routing: applies only while the conversation is unresolved and unassigned.</summary>
+    public const string Auto = "auto";
+    public const string Manual = "manual";
+}
+
+/// <summary>
+/// Sets the conversation's assignee and team and records an <c>assignment</c> item whose text is
+/// <paramref name="Reason"/>. With kind <c>auto</c> nothing changes (false) when the conversation
+/// is resolved or already has an assignee.
+/// </summary>
+public sealed record AssignConversation(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, Guid? TeamId, string Reason, string Kind)
+    : ICommand<bool>;
+
+/// <summary>Unresolved (open, pending, snoozed) conversations per assignee and capacity kind.</summary>
+public sealed record GetAgentLoads(Guid WorkspaceId) : IQuery<IReadOnlyList<AgentLoad>>;
+
+public sealed record AgentLoad(Guid AgentId, string Kind, int Count);
+
+public sealed record ConversationRoutingInfo(
+    Guid Id,
+    Guid ContactId,
+    string Status,
+    Guid? AssigneeId,
+    Guid? TeamId,
+    int Priority,
+    string? ChannelType,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FirstResponseAt,
+    DateTimeOffset? ResolvedAt);
+
+public sealed record GetConversationRoutingInfo(Guid WorkspaceId, Guid ConversationId) : IQuery<ConversationRoutingInfo?>;
+
+/// <summary>Unresolved conversations of the workspace's, for SLA checks.</summary>
+public sealed record ListUnresolvedConversations(Guid WorkspaceId, DateTimeOffset CreatedBefore, int Limit) : IQuery<IReadOnlyList<ConversationRoutingInfo>>;
+
+/// <summary>Sets the priority (higher first in queues).</summary>
+public sealed record SetConversationPriority(Guid WorkspaceId, Guid ConversationId, int Priority) : ICommand<bool>;
+
+/// <summary>Writes a system timeline item of <paramref name="Type"/> (e.g. <c>sla_breach</c>) with a realtime update.</summary>
+public sealed record RecordConversationEvent(Guid WorkspaceId, Guid ConversationId, string Type, string Text) : ICommand<bool>;
+
+/// <summary>Sends an automatic outbound reply through the normal reply path, on the channel the customer last wrote on.</summary>
+public sealed record SendAutomaticReply(Guid WorkspaceId, Guid ConversationId, string Text) : ICommand<bool>;

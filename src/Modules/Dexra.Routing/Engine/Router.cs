@@ -1,0 +1,211 @@
+using System.Globalization;
+using Dexra.Conversations.Contracts;
+using Dexra.Routing.Persistence;
+using Dexra.SharedKernel.Persistence;
+using Dexra.Workspaces.Contracts;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dexra.Routing.Engine;
+
+/// <summary>
+/// Assigns conversations to agents. Every decision runs under a per-workspace advisory lock in
+/// the caller's transaction and counts unresolved conversations from the database, so parallel
+/// ingests, resolutions and presence changes never push an agent past capacity.
+/// </summary>
+internal sealed class Router(DbSession session, RoutingDbContext db, IMediator mediator, TimeProvider clock)
+{
+    public const string OutOfHoursDefault = "Thanks for your message. We are closed right now; an agent will answer as soon as we are back.";
+
+    /// <summary>Files a new conversation in the queue (rule: team, priority, skills) and drains the queue.</summary>
+    public async Task RouteAsync(ConversationOpened opened, CancellationToken ct)
+    {
+        var settings = await mediator.Send(new GetWorkspaceSettings(opened.WorkspaceId), ct);
+        if (settings is { AutoAssign: false })
+        {
+            return;
+        }
+
+        var w = opened.WorkspaceId;
+        await using var tx = await session.BeginAsync(cancellationToken: ct);
+        await LockAsync(w, ct);
+        var rules = await db.Rules.AsNoTracking().Where(r => r.WorkspaceId == w).OrderBy(r => r.Position).ThenBy(r => r.CreatedAt).ToListAsync(ct);
+        var rule = rules.FirstOrDefault(r => Matches(r, opened));
+        if (rule is { Priority: not 0 })
+        {
+            await mediator.Send(new SetConversationPriority(w, opened.ConversationId, rule.Priority), ct);
+        }
+
+        db.Queue.Add(new QueueEntry
+        {
+            WorkspaceId = w,
+            ConversationId = opened.ConversationId,
+            ContactId = opened.ContactId,
+            TeamId = rule?.TeamId,
+            Kind = CapacityKinds.Of(opened.ChannelType),
+            Priority = rule?.Priority ?? 0,
+            Skills = rule?.Skills ?? [],
+            PreferredAgentId = opened.PreviousAssigneeId,
+            RuleName = rule?.Name,
+            CreatedAt = opened.CreatedAt,
+        });
+        await db.SaveChangesAsync(ct);
+        await DrainLockedAsync(w, settings?.TimeZone, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Assigns waiting conversations while agents have room: highest priority first, then oldest.</summary>
+    public async Task DrainAsync(Guid w, CancellationToken ct)
+    {
+        var settings = await mediator.Send(new GetWorkspaceSettings(w), ct);
+        await using var tx = await session.BeginAsync(cancellationToken: ct);
+        await LockAsync(w, ct);
+        await DrainLockedAsync(w, settings?.TimeZone, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task ForgetAsync(Guid w, Guid conversationId, CancellationToken ct)
+    {
+        await using var tx = await session.BeginAsync(cancellationToken: ct);
+        await LockAsync(w, ct);
+        await db.Queue.Where(q => q.WorkspaceId == w && q.ConversationId == conversationId).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task LockAsync(Guid w, CancellationToken ct)
+    {
+        await using var cmd = session.CreateCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))");
+        cmd.Parameters.AddWithValue("key", $"routing:{w:N}");
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    internal static bool Matches(RoutingRule rule, ConversationOpened opened)
+    {
+        if (rule.ChannelTypes.Count > 0 && !rule.ChannelTypes.Contains(opened.ChannelType, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var text = $"{opened.Subject} {opened.Text}";
+        if (rule.Keywords.Count > 0 && !rule.Keywords.Any(k => text.Contains(k, StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        return rule.Language is null || string.Equals(LanguageGuess.Of(text), rule.Language, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task DrainLockedAsync(Guid w, string? timeZone, CancellationToken ct)
+    {
+        var entries = await db.Queue.Where(q => q.WorkspaceId == w)
+            .OrderByDescending(q => q.Priority).ThenBy(q => q.CreatedAt).ThenBy(q => q.ConversationId).ToListAsync(ct);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var agents = (await mediator.Send(new ListAgents(w), ct)).ToDictionary(a => a.Id);
+        var loads = (await mediator.Send(new GetAgentLoads(w), ct)).ToDictionary(l => (l.AgentId, l.Kind), l => l.Count);
+        var teams = await db.Teams.AsNoTracking().Where(t => t.WorkspaceId == w).ToDictionaryAsync(t => t.Id, ct);
+        var states = await db.AgentStates.Where(s => s.WorkspaceId == w).ToDictionaryAsync(s => s.AgentId, ct);
+        var zone = BusinessHours.Zone(timeZone);
+        var now = clock.GetUtcNow();
+        var tick = 0;
+
+        foreach (var entry in entries)
+        {
+            var team = entry.TeamId is { } teamId ? teams.GetValueOrDefault(teamId) : null;
+            if (team is not null && BusinessHours.Parse(team.Hours) is { } hours && !hours.IsOpen(now, zone))
+            {
+                if (!entry.AutoReplied)
+                {
+                    entry.AutoReplied = true;
+                    await mediator.Send(new SendAutomaticReply(w, entry.ConversationId, team.OutOfHoursReply ?? OutOfHoursDefault), ct);
+                    await mediator.Send(new RecordConversationEvent(w, entry.ConversationId, TimelineItemTypes.Assignment,
+                        $"Queued for team {team.Name}: outside its business hours; the out-of-hours reply was sent."), ct);
+                }
+
+                continue;
+            }
+
+            var required = entry.Skills.Concat(team?.Skills ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var available = agents.Values
+                .Where(a => a.Presence == AgentPresence.Online && Room(a, entry.Kind, loads) > 0)
+                .ToList();
+            var eligible = available
+                .Where(a => (team is null || team.MemberIds.Contains(a.Id)) && required.All(s => a.Skills.Contains(s, StringComparer.OrdinalIgnoreCase)))
+                .ToList();
+
+            AgentInfo? chosen = null;
+            string why;
+            if (entry.PreferredAgentId is { } preferred && available.FirstOrDefault(a => a.Id == preferred) is { } previous)
+            {
+                chosen = previous;
+                why = "returning customer: they handled this contact's previous conversation";
+            }
+            else
+            {
+                chosen = eligible
+                    .OrderBy(a => Load(a.Id, entry.Kind, loads))
+                    .ThenBy(a => states.TryGetValue(a.Id, out var s) ? s.LastAssignedAt : DateTimeOffset.MinValue)
+                    .ThenBy(a => a.Id)
+                    .FirstOrDefault();
+                why = chosen is null ? "" : string.Create(CultureInfo.InvariantCulture,
+                    $"least loaded of {eligible.Count} available agent(s), {Load(chosen.Id, entry.Kind, loads)} of {Capacity(chosen, entry.Kind)} {entry.Kind} conversations before this one");
+            }
+
+            if (chosen is null)
+            {
+                continue;
+            }
+
+            var reasons = new List<string>();
+            if (entry.RuleName is not null)
+            {
+                reasons.Add($"rule '{entry.RuleName}'");
+            }
+
+            if (required.Count > 0 && chosen.Id != entry.PreferredAgentId)
+            {
+                reasons.Add($"skills {string.Join(", ", required)}");
+            }
+
+            reasons.Add(why);
+            var target = team is null ? chosen.Name : $"{chosen.Name} (team {team.Name})";
+            var text = $"Assigned to {target}: {string.Join("; ", reasons)}.";
+            if (await mediator.Send(new AssignConversation(w, entry.ConversationId, chosen.Id, team?.Id, text, AssignmentKinds.Auto), ct))
+            {
+                loads[(chosen.Id, entry.Kind)] = Load(chosen.Id, entry.Kind, loads) + 1;
+                if (!states.TryGetValue(chosen.Id, out var state))
+                {
+                    state = new AgentState { WorkspaceId = w, AgentId = chosen.Id };
+                    db.AgentStates.Add(state);
+                    states[chosen.Id] = state;
+                }
+
+                state.Assignments++;
+                state.LastAssignedAt = now.AddTicks(tick++);
+                db.Queue.Remove(entry);
+            }
+            else if (await mediator.Send(new GetConversationRoutingInfo(w, entry.ConversationId), ct) is not { AssigneeId: null } info
+                || info.Status == ConversationStatuses.Resolved)
+            {
+                // Assigned by hand or resolved meanwhile: nothing left to route.
+                db.Queue.Remove(entry);
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static int Load(Guid agentId, string kind, Dictionary<(Guid, string), int> loads) => loads.GetValueOrDefault((agentId, kind));
+
+    private static int Room(AgentInfo agent, string kind, Dictionary<(Guid, string), int> loads) => Capacity(agent, kind) - Load(agent.Id, kind, loads);
+
+    private static int Capacity(AgentInfo agent, string kind) => kind switch
+    {
+        CapacityKinds.Email => agent.Capacity.Email,
+        CapacityKinds.Voice => agent.Capacity.Voice,
+        _ => agent.Capacity.Chat,
+    };
+}

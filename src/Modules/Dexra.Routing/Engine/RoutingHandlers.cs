@@ -1,0 +1,33 @@
+using Dexra.Conversations.Contracts;
+using Dexra.Workspaces.Contracts;
+using Mediator;
+
+namespace Dexra.Routing.Engine;
+
+/// <summary>What routing listens to: new conversations, and every moment capacity may free up.</summary>
+internal sealed class RoutingHandlers(Router router)
+    : INotificationHandler<ConversationOpened>,
+      INotificationHandler<ConversationResolved>,
+      INotificationHandler<ConversationUnassigned>,
+      INotificationHandler<AgentPresenceChanged>
+{
+    public async ValueTask Handle(ConversationOpened notification, CancellationToken cancellationToken) =>
+        await router.RouteAsync(notification, cancellationToken);
+
+    public async ValueTask Handle(ConversationResolved notification, CancellationToken cancellationToken)
+    {
+        await router.ForgetAsync(notification.WorkspaceId, notification.ConversationId, cancellationToken);
+        await router.DrainAsync(notification.WorkspaceId, cancellationToken);
+    }
+
+    public async ValueTask Handle(ConversationUnassigned notification, CancellationToken cancellationToken) =>
+        await router.DrainAsync(notification.WorkspaceId, cancellationToken);
+
+    public async ValueTask Handle(AgentPresenceChanged notification, CancellationToken cancellationToken)
+    {
+        if (notification.Presence == AgentPresence.Online)
+        {
+            await router.DrainAsync(notification.WorkspaceId, cancellationToken);
+        }
+    }
+}
