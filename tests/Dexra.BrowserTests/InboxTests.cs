@@ -24,9 +24,9 @@ public sealed class InboxTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         var clock = Stopwatch.StartNew();
         var posted = await PostAsync(channelId, name, $"{Guid.NewGuid():N}@example.org", "My parcel 4411 has not arrived");
         var row = page.Locator("[data-testid=inbox-row]", new() { HasText = name });
-        await row.WaitForAsync(new() { Timeout = 2_000 });
+        await row.WaitForAsync(new() { Timeout = 1_000 });
         clock.Stop();
-        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(2), "the conversation shows without a reload");
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "the conversation shows without a reload, within a second of the post");
         (await row.Locator("[data-testid=unread-badge]").CountAsync()).ShouldBe(1);
 
         await row.ClickAsync();
