@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dexra.Assist.Contracts;
 using Dexra.Channels.Contracts;
 using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Security;
@@ -33,6 +34,8 @@ internal sealed class DemoSeeder(DemoOptions options, IMediator mediator, TimePr
         {
             channels[name] = await mediator.Send(new EnsureChannel(workspaceId, type, name, (JsonObject)settings.DeepClone()), cancellationToken);
         }
+
+        await mediator.Send(new SeedSampleKnowledgeBase(workspaceId), cancellationToken);
 
         // Provider ids make every story idempotent: a second start finds them as duplicates.
         foreach (var (channel, body) in DemoStories.Events(clock.GetUtcNow()))

@@ -35,8 +35,7 @@ public sealed class DexraApp : WebApplicationFactory<Program>
             {
                 var connectionString = await TestDatabase.ConnectionStringAsync();
                 var app = new DexraApp(connectionString);
-                _ = app.Server; // starts the host: migrations first, then the wipe below
-                await TestDatabase.ResetAsync(connectionString);
+                _ = app.Server; // starts the host: migrations and start-up tasks
                 _shared = app;
             }
 

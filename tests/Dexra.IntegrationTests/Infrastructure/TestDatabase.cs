@@ -27,7 +27,9 @@ public static class TestDatabase
 
         if (Environment.GetEnvironmentVariable("DEXRA_TEST_PG") is { Length: > 0 } configured)
         {
+            // A reused database: wipe it before any host of this run touches it.
             Source = "DEXRA_TEST_PG";
+            await ResetAsync(configured);
             return configured;
         }
 
@@ -87,10 +89,19 @@ public static class TestDatabase
     }
 
     /// <summary>Empties every module table (keeps migrations), for a run against a reused database.</summary>
-    public static async Task ResetAsync(string connectionString)
+    private static async Task ResetAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
+        await using (var count = new NpgsqlCommand(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('public', 'information_schema', 'pg_catalog') AND table_type = 'BASE TABLE'", connection))
+        {
+            if ((long)(await count.ExecuteScalarAsync())! == 0)
+            {
+                return;
+            }
+        }
+
         var respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
         {
             DbAdapter = DbAdapter.Postgres,
