@@ -2,7 +2,8 @@ using Microsoft.Playwright;
 
 namespace Dexra.BrowserTests;
 
-public sealed class AdminConsoleTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class AdminConsoleTests(BrowserFixture fixture)
 {
     [Fact]
     public async Task Sign_in_then_create_an_api_token_that_is_shown_once()

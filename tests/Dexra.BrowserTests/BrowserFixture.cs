@@ -78,3 +78,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         await App.DisposeAsync();
     }
 }
+
+/// <summary>
+/// One host for every browser test: a single node, as the browser sees it. Several hosts on one
+/// database would split background work (the outbox) across processes whose realtime pushes
+/// only reach their own clients unless the Redis backplane joins them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}

@@ -9,7 +9,8 @@ using Microsoft.Playwright;
 namespace Dexra.BrowserTests;
 
 /// <summary>The agents' inbox in a real browser: realtime, composer, workflow, contact merge, safe rendering.</summary>
-public sealed class InboxTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class InboxTests(BrowserFixture fixture)
 {
     private const int Wait = 10_000;
 

@@ -76,7 +76,8 @@ internal sealed class SampleSite : IDisposable
     }
 }
 
-public sealed class WidgetTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class WidgetTests(BrowserFixture fixture)
 {
     private const string Secret = "browser-widget-secret";
 

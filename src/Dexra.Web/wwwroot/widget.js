@@ -239,6 +239,8 @@
         if (!ws.ready) {
           if (msg.error) { ws.close(); return; }
           ws.ready = true; state.retry = 0; statusEl.hidden = true;
+          // A conversation opened while the handshake was in flight is joined here too.
+          if (state.conversationId) invoke("Watch", []);
           clearInterval(pingTimer);
           pingTimer = setInterval(function () { if (ws.readyState === 1) ws.send(JSON.stringify({ type: 6 }) + RS); }, 15000);
           catchUp();
@@ -297,7 +299,9 @@
       .then(function () { applyTexts(); return start(settings.identity); })
       .then(function () { if (settings.open) setOpen(true); })
       .catch(function () { statusEl.textContent = t.offline; statusEl.hidden = false; });
-    setInterval(function () { if (!state.socket || !state.socket.ready) catchUp(); }, 30000);
+    // Safety net beside the push: an open panel catches up every 10 s, a closed one every 30 s when offline.
+    var ticks = 0;
+    setInterval(function () { ticks++; if (state.open || ((!state.socket || !state.socket.ready) && ticks % 3 === 0)) catchUp(); }, 10000);
   }
 
   window.Dexra = {
