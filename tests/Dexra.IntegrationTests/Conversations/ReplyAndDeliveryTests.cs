@@ -11,7 +11,7 @@ using static Dexra.IntegrationTests.Conversations.ConversationsTestKit;
 
 namespace Dexra.IntegrationTests.Conversations;
 
-public sealed class ReplyAndDeliveryTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+public sealed class ReplyAndDeliveryTests(ManualOutboxFixture fixture) : IClassFixture<ManualOutboxFixture>
 {
     private readonly Guid _chat = Guid.NewGuid();
     private readonly Guid _email = Guid.NewGuid();

@@ -104,3 +104,26 @@ public sealed class WorkspaceFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 }
+
+/// <summary>
+/// A host of its own whose outbox worker is off: for tests that drive the outbox themselves
+/// with a recording sender, so the real worker cannot take their rows first.
+/// </summary>
+public sealed class ManualOutboxFixture : IAsyncLifetime
+{
+    public DexraApp App { get; private set; } = null!;
+    public TestWorkspace Workspace { get; private set; } = null!;
+    public HttpClient Api => Workspace.Api;
+
+    public async Task InitializeAsync()
+    {
+        App = new DexraApp(await TestDatabase.ConnectionStringAsync(), new Dictionary<string, string?> { ["Dexra:Conversations:Outbox:Enabled"] = "false" });
+        Workspace = await App.CreateWorkspaceAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Workspace.Api.Dispose();
+        await App.DisposeAsync();
+    }
+}
