@@ -69,6 +69,7 @@ internal static class DatasetScenarios
     {
         await using var app = new WebApplicationFactory<DexraHost>().WithWebHostBuilder(b =>
         {
+            b.UseSolutionRelativeContentRoot("src/Dexra.Web", "Dexra.sln");
             b.UseSetting("ConnectionStrings:Dexra", env.ConnectionString);
             b.UseSetting("Dexra:Demo", "false");
             b.UseSetting("Serilog:MinimumLevel:Default", "Warning");
@@ -154,7 +155,7 @@ internal static class DatasetScenarios
             """,
             $"""
             INSERT INTO conversations.conversations (workspace_id, id, contact_id, status, priority, labels, channel_ids, created_at, last_activity_at)
-            SELECT @ws, (@prefix || lpad(to_hex(g), 16, 'f'))::uuid, (@prefix || lpad(to_hex(g), 16, '0'))::uuid, 'open', 0, ARRAY[]::text[], ARRAY[]::uuid[],
+            SELECT @ws, (@prefix || 'f' || lpad(to_hex(g), 15, '0'))::uuid, (@prefix || lpad(to_hex(g), 16, '0'))::uuid, 'open', 0, ARRAY[]::text[], ARRAY[]::uuid[],
                    now() - make_interval(secs => g), now() - make_interval(secs => g)
             FROM generate_series(1, {contacts}) g
             """,
@@ -162,11 +163,11 @@ internal static class DatasetScenarios
             $"""
             INSERT INTO conversations.messages (workspace_id, id, conversation_id, contact_id, channel_type, direction, kind, private, author_type, text, "references", at, created_at, auto_reply)
             SELECT @ws, gen_random_uuid(),
-                   (@prefix || lpad(to_hex(c), 16, 'f'))::uuid, (@prefix || lpad(to_hex(c), 16, '0'))::uuid,
+                   (@prefix || 'f' || lpad(to_hex(c), 15, '0'))::uuid, (@prefix || lpad(to_hex(c), 16, '0'))::uuid,
                    (ARRAY['email','whatsapp','telegram','web_widget'])[1 + g % 4], CASE WHEN g % 3 = 0 THEN 'outbound' ELSE 'inbound' END,
                    'text', false, CASE WHEN g % 3 = 0 THEN 'agent' ELSE 'contact' END,
                    'Message ' || g || ': where is my order #' || (40000 + g % 9000) || '?', ARRAY[]::text[],
-                   now() - make_interval(secs => g), now()
+                   now() - make_interval(secs => g), now(), false
             FROM (SELECT g, CASE WHEN g <= {hotItems} THEN 1 ELSE 2 + (g % ({contacts} - 1)) END AS c FROM generate_series(1, {messages}) g) s
             """,
             """
