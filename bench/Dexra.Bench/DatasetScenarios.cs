@@ -5,6 +5,7 @@ using Dexra.Identity.Contracts;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using DexraHost = global::Program;
