@@ -59,46 +59,25 @@ internal sealed class ConversationStore(DbSession session)
     public async Task<Conversation> GetAsync(Guid workspaceId, Guid id, bool forUpdate, CancellationToken ct) =>
         await FindAsync(workspaceId, id, forUpdate, ct) ?? throw new NotFoundException("The conversation");
 
-    public async Task<List<Conversation>> QueryConversationsAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
+    public Task<List<Conversation>> QueryConversationsAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct) =>
+        QueryAsync($"SELECT {ConversationColumns} FROM conversations.conversations WHERE {where}", parameters, ReadConversation, ct);
+
+    public Task<List<Message>> QueryMessagesAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct) =>
+        QueryAsync($"SELECT {MessageColumns} FROM conversations.messages WHERE {where}", parameters, ReadMessage, ct);
+
+    public Task<List<TimelineItem>> QueryTimelineAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct) =>
+        QueryAsync($"SELECT {TimelineColumns} FROM conversations.timeline_items WHERE {where}", parameters, ReadTimeline, ct);
+
+    private async Task<List<T>> QueryAsync<T>(string sql, Action<NpgsqlParameterCollection> parameters, Func<NpgsqlDataReader, T> read, CancellationToken ct)
     {
         await session.OpenAsync(ct);
-        await using var cmd = session.CreateCommand($"SELECT {ConversationColumns} FROM conversations.conversations WHERE {where}");
+        await using var cmd = session.CreateCommand(sql);
         parameters(cmd.Parameters);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<Conversation>();
+        var list = new List<T>();
         while (await reader.ReadAsync(ct))
         {
-            list.Add(ReadConversation(reader));
-        }
-
-        return list;
-    }
-
-    public async Task<List<Message>> QueryMessagesAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
-    {
-        await session.OpenAsync(ct);
-        await using var cmd = session.CreateCommand($"SELECT {MessageColumns} FROM conversations.messages WHERE {where}");
-        parameters(cmd.Parameters);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<Message>();
-        while (await reader.ReadAsync(ct))
-        {
-            list.Add(ReadMessage(reader));
-        }
-
-        return list;
-    }
-
-    public async Task<List<TimelineItem>> QueryTimelineAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken ct)
-    {
-        await session.OpenAsync(ct);
-        await using var cmd = session.CreateCommand($"SELECT {TimelineColumns} FROM conversations.timeline_items WHERE {where}");
-        parameters(cmd.Parameters);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<TimelineItem>();
-        while (await reader.ReadAsync(ct))
-        {
-            list.Add(ReadTimeline(reader));
+            list.Add(read(reader));
         }
 
         return list;
