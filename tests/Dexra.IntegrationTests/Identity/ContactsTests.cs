@@ -305,6 +305,52 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task A_batch_of_known_senders_behaves_as_if_sent_one_by_one()
+    {
+        // Returning senders are settled from one read of the graph; a sender whose identities an
+        // earlier sender of the same batch changed must still see that change.
+        var known = $"{Unique("known")}@example.com";
+        var phone = $"+4477009{Random.Shared.Next(10_000, 99_999)}";
+        var unverified = $"{Unique("unverified")}@example.com";
+        var first = await ResolveAsync(Sender(IdentityKinds.Email, "email", null, V(IdentityKinds.Email, known)));
+        var second = await ResolveAsync(Sender(IdentityKinds.Email, "email", "Second", U(IdentityKinds.Email, unverified)));
+
+        IReadOnlyList<ResolvedSender> results;
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            results = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ResolveSenders(Workspace,
+            [
+                Sender(IdentityKinds.Email, "email", "Known Named", V(IdentityKinds.Email, known)),
+                // Adds a phone to the first contact: the full path.
+                Sender(IdentityKinds.Email, "email", null, V(IdentityKinds.Email, known), V(IdentityKinds.Phone, phone)),
+                // Known only because of the sender before it.
+                Sender(IdentityKinds.Phone, "sms", null, V(IdentityKinds.Phone, phone)),
+                // A verified claim proves the second contact's unverified email...
+                Sender(IdentityKinds.Email, "email", null, V(IdentityKinds.Email, unverified)),
+                // ...so a mere typed claim of it no longer links there: a new contact and a suggestion,
+                // exactly as if this sender had come after the batch.
+                Sender(IdentityKinds.Email, "email", "Typed", U(IdentityKinds.Email, unverified)),
+            ]));
+        }
+
+        results.ShouldBe(
+        [
+            new ResolvedSender(first.ContactId, false),
+            new ResolvedSender(first.ContactId, false),
+            new ResolvedSender(first.ContactId, false),
+            new ResolvedSender(second.ContactId, false),
+            new ResolvedSender(results[4].ContactId, true),
+        ]);
+        results[4].ContactId.ShouldNotBe(second.ContactId);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{results[4].ContactId}/merge-suggestions"))
+            .GetProperty("items").EnumerateArray().ShouldContain(s => s.ToString().Contains(second.ContactId.ToString(), StringComparison.Ordinal));
+        var contact = await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first.ContactId}");
+        contact.Str("name").ShouldBe("Known Named");
+        Identities(contact).ShouldContain((IdentityKinds.Phone, phone, true));
+        Identities(await fixture.Api.GetJsonAsync($"/api/v1/contacts/{second.ContactId}")).ShouldContain((IdentityKinds.Email, unverified, true));
+    }
+
+    [Fact]
     public async Task Another_workspaces_contacts_answer_404()
     {
         var other = await fixture.App.CreateWorkspaceAsync();

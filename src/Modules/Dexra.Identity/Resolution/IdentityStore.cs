@@ -188,6 +188,33 @@ internal sealed class IdentityStore(DbSession session)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary><see cref="TouchAsync"/> for many contacts in one statement.</summary>
+    public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, CancellationToken ct)
+    {
+        if (contacts.Count == 0)
+        {
+            return;
+        }
+
+        // One row per contact (the first name seen wins, as COALESCE would), in id order so that
+        // concurrent batches lock rows in the same order.
+        var rows = contacts
+            .GroupBy(c => c.ContactId)
+            .Select(g => (Id: g.Key, Name: g.Select(c => string.IsNullOrWhiteSpace(c.Name) ? null : Truncate(c.Name.Trim(), 300)).FirstOrDefault(n => n is not null)))
+            .OrderBy(r => r.Id)
+            .ToList();
+        await using var command = await CommandAsync("""
+            UPDATE identity.contacts c SET name = COALESCE(c.name, t.name), updated_at = @now
+            FROM unnest(@ids, @names) AS t(id, name)
+            WHERE c.workspace_id = @w AND c.id = t.id
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("names", rows.Select(r => r.Name).ToArray()) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.AddWithValue("now", now);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Adds evidence to the pair's suggestion; the score is the strongest evidence's.</summary>
     public async Task RaiseSuggestionAsync(Guid workspaceId, Guid contact, Guid other, double score, IReadOnlyList<Evidence> evidence, DateTimeOffset now, CancellationToken ct)
     {
@@ -242,7 +269,7 @@ internal sealed class IdentityStore(DbSession session)
     {
         await using var command = await CommandAsync("""
             SELECT id FROM identity.contacts
-            WHERE workspace_id = @w AND id <> @c AND merged_into IS NULL AND lower(name) = lower(@name)
+            WHERE workspace_id = @w AND id <> @c AND merged_into IS NULL AND name IS NOT NULL AND lower(name) = lower(@name)
             ORDER BY created_at DESC
             LIMIT 5
             """, ct);

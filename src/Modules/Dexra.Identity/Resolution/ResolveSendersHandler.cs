@@ -57,14 +57,74 @@ internal sealed class ResolveSendersHandler(
         await using var transaction = await session.BeginAsync(cancellationToken: cancellationToken);
         await store.LockIdentitiesAsync(workspaceId, prepared.SelectMany(p => p.Claims).Where(c => !c.Raw).Select(c => c.Key), cancellationToken);
 
+        // Most senders are returning customers whose every identity is already known: read the
+        // graph for the whole batch in two queries and settle those without further round trips.
+        var allKeys = prepared.SelectMany(p => p.Claims).Where(c => !c.Raw).Select(c => c.Key).Distinct().ToList();
+        var known = await store.LoadIdentitiesAsync(workspaceId, allKeys, cancellationToken);
+        var knownContacts = (await store.LockCandidatesAsync(workspaceId, known.Values.Select(e => e.ContactId), cancellationToken))
+            .ToDictionary(c => c.Contact.Id);
+
+        // What an earlier sender of this batch changed through the full path; a later sender that
+        // touches it must take the full path too, so the batch means exactly what sending its senders
+        // one by one would.
+        var dirtyKeys = new HashSet<(string Kind, string Value)>();
+        var dirtyContacts = new HashSet<Guid>();
+        var touched = new List<(Guid ContactId, string? Name)>();
         var results = new List<ResolvedSender>(prepared.Count);
         foreach (var (sender, claims, weak) in prepared)
         {
-            results.Add(await ResolveOneAsync(workspaceId, sender, claims, weak, cancellationToken));
+            if (TryResolveKnown(claims, weak, sender.SenderKind, known, knownContacts, dirtyKeys, dirtyContacts) is { } contactId)
+            {
+                touched.Add((contactId, sender.Name));
+                results.Add(new ResolvedSender(contactId, Created: false));
+                continue;
+            }
+
+            var resolved = await ResolveOneAsync(workspaceId, sender, claims, weak, cancellationToken);
+            results.Add(resolved);
+            dirtyContacts.Add(resolved.ContactId);
+            foreach (var claim in claims.Where(c => !c.Raw))
+            {
+                dirtyKeys.Add(claim.Key);
+                if (known.TryGetValue(claim.Key, out var holder))
+                {
+                    dirtyContacts.Add(holder.ContactId);
+                }
+            }
         }
 
+        await store.TouchManyAsync(workspaceId, touched, clock.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// The contact when the sender is plainly known: every identity is held, by one live contact,
+    /// nothing to verify, insert, merge or suggest. Decided by the same planner as the full path.
+    /// </summary>
+    private static Guid? TryResolveKnown(
+        IReadOnlyList<NormalizedIdentity> claims,
+        IReadOnlyList<NormalizedIdentity> weak,
+        string senderKind,
+        Dictionary<(string Kind, string Value), ExistingIdentity> known,
+        Dictionary<Guid, (CandidateContact Contact, Guid? MergedInto)> knownContacts,
+        HashSet<(string Kind, string Value)> dirtyKeys,
+        HashSet<Guid> dirtyContacts)
+    {
+        if (claims.Count == 0 || weak.Count > 0 || claims.Any(c => c.Raw || dirtyKeys.Contains(c.Key) || !known.ContainsKey(c.Key)))
+        {
+            return null;
+        }
+
+        var holders = claims.Select(c => known[c.Key].ContactId).Distinct().ToList();
+        if (holders.Count != 1 || dirtyContacts.Contains(holders[0])
+            || !knownContacts.TryGetValue(holders[0], out var holder) || holder.MergedInto is not null)
+        {
+            return null;
+        }
+
+        var plan = ResolutionPlanner.Plan(claims, senderKind, known, new Dictionary<Guid, CandidateContact> { [holders[0]] = holder.Contact });
+        return plan is { ContactId: { } id, ToInsert.Count: 0, ToVerify.Count: 0, AutoMerge.Count: 0, Suggestions.Count: 0 } ? id : null;
     }
 
     private async Task<ResolvedSender> ResolveOneAsync(
