@@ -45,11 +45,12 @@ builder.Services.AddScoped<Dexra.SharedKernel.Hosting.IStartupTask, Dexra.Web.De
 var app = builder.Build();
 
 app.UseForwardedHeaders();
+// Outside the exception handler, so a request log shows the status the client got (a 404 problem, not a 500).
+app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDexraSecurityHeaders();
 app.UseResponseCompression();
-app.UseSerilogRequestLogging();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -242,10 +242,9 @@ public sealed class RoutingConcurrencyTests(WorkspaceFixture fixture) : IClassFi
         }
 
         var conversations = new ConcurrentBag<Guid>();
-        var started = DateTime.UtcNow;
+        // Bounded by count, not timed: speed belongs to bench/, and a busy CI machine must not fail this.
         await Parallel.ForAsync(0, 500, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
             conversations.Add((await InboundAsync(api, channel, $"Parallel question {i}")).ConversationId));
-        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromMinutes(1));
         conversations.Distinct().Count().ShouldBe(500);
 
         var perAgent = new Dictionary<Guid, int>();

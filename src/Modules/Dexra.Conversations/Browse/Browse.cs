@@ -90,8 +90,9 @@ internal sealed class BrowseHandlers(DbSession session, ConversationStore store,
 
     public async ValueTask<Page<TimelineItemDto>> Handle(GetTimeline query, CancellationToken cancellationToken)
     {
-        await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
-        await EnsureContactAsync(query.WorkspaceId, query.ContactId, cancellationToken);
+        // The hottest read of the agent's day: one statement, no transaction around it (a single
+        // query is its own snapshot), and the "is this a contact of this workspace" check only when
+        // the page comes back empty, since items scoped by workspace already prove it.
         var list = await store.QueryTimelineAsync(
             "workspace_id = @w AND contact_id = @contact" + (query.Before is null ? "" : " AND (at, id) < (@at, @id)") +
             " ORDER BY at DESC, id DESC LIMIT @limit", p =>
@@ -101,7 +102,11 @@ internal sealed class BrowseHandlers(DbSession session, ConversationStore store,
                 p.AddWithValue("limit", query.Limit);
                 AddCursor(p, query.Before);
             }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        if (list.Count == 0)
+        {
+            await EnsureContactAsync(query.WorkspaceId, query.ContactId, cancellationToken);
+        }
+
         return new Page<TimelineItemDto>(list.Select(ConversationStore.ToDto).ToList(),
             list.Count == query.Limit ? new Cursor(list[^1].At, list[^1].Id).Encode() : null);
     }
