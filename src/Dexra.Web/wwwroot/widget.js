@@ -83,8 +83,8 @@
     ".pre input{border:1px solid #c9cedb;border-radius:8px;padding:8px;font-size:14px}" +
     ".row{display:flex;gap:8px;justify-content:flex-end}.ghost{background:transparent;border:1px solid #c9cedb;color:#1d2330;border-radius:10px;padding:8px 12px;cursor:pointer}" +
     ".err{color:#b00020;font-size:12px;min-height:14px}" +
-    ".off textarea{height:72px;flex:none;font-family:inherit}.note{font-size:13px}" +
-    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
+    ".off textarea{height:72px;flex:none;font-family:inherit}.off .send{padding:9px 16px}.note{font-size:13px}" +
+    "[hidden]{display:none!important}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
   root.innerHTML =
     "<style>" + css + "</style>" +
     "<div class='wrap' part='widget'>" +
@@ -113,6 +113,7 @@
   function $(sel) { return root.querySelector(sel); }
   var wrap = $(".wrap"), panel = $(".panel"), launcher = $(".launcher"), log = $(".log"), typingEl = $(".typing"), statusEl = $(".status");
   var compose = $("form.compose"), text = $("#dexra-text"), pre = $("form.pre"), off = $("form.off");
+  off.remove();
 
   function applyTexts() {
     var title = state.config.title || t.title;
@@ -125,11 +126,10 @@
     $("label.sr").textContent = t.placeholder;
     compose.querySelector(".send").textContent = t.send;
     $(".pre-title").textContent = t.preTitle;
-    root.querySelectorAll(".l-name").forEach(function (el) { el.textContent = t.name; });
-    root.querySelectorAll(".l-email").forEach(function (el) { el.textContent = t.email; });
-    $(".off-title").textContent = t.offTitle;
-    $(".l-msg").textContent = t.message;
-    $(".leave").textContent = t.leave;
+    [pre, off].forEach(function (f) { f.querySelector(".l-name").textContent = t.name; f.querySelector(".l-email").textContent = t.email; });
+    off.querySelector(".off-title").textContent = t.offTitle;
+    off.querySelector(".l-msg").textContent = t.message;
+    off.querySelector(".leave").textContent = t.leave;
     $(".start").textContent = t.start;
     $(".skip").textContent = t.skip;
     var color = /^#[0-9a-fA-F]{3,8}$/.test(state.config.color || "") ? state.config.color : "#3654d6";
@@ -151,7 +151,10 @@
 
   function showPrechat() {
     // Out of hours a first contact leaves a message for email instead of waiting in a live chat.
-    off.hidden = !(state.config.live === false && state.messages.length === 0);
+    var offline = state.config.live === false && state.messages.length === 0;
+    // Out of the document unless shown, so its fields never shadow the pre-chat form's for assistive tech.
+    if (offline && !off.isConnected) compose.parentNode.insertBefore(off, compose); else if (!offline) off.remove();
+    off.hidden = !offline;
     pre.hidden = !off.hidden || !(state.config.preChat !== false && !state.verified && !state.prechatDone && state.messages.length === 0);
     compose.hidden = !off.hidden || !pre.hidden;
   }
@@ -197,14 +200,16 @@
     if (changed) { render(); showPrechat(); }
   }
 
-  var catching = null;
+  var catching = null, again = false;
   function catchUp() {
     if (!state.token) return Promise.resolve();
-    if (catching) return catching;
+    // A signal during a read may concern a change that read has already missed: read once more after it.
+    if (catching) { again = true; return catching; }
+    again = false;
     catching = request("GET", "/messages" + (state.lastId ? "?after=" + encodeURIComponent(state.lastId) : ""))
       .then(function (page) { addMessages(page && page.items); })
       .catch(function () { /* next catch-up retries */ })
-      .then(function () { catching = null; });
+      .then(function () { catching = null; if (again) return catchUp(); });
     return catching;
   }
 
