@@ -246,6 +246,7 @@
     request("PATCH", "/contact", { name: name || null, email: email || null }).then(function () { state.prechatDone = true; save(); showPrechat(); text.focus(); })
       .catch(function (err) { $(".err").textContent = err.message; });
   });
+  off.addEventListener("input", function () { off.querySelector(".err").textContent = ""; });
   off.addEventListener("submit", function (e) {
     e.preventDefault();
     var name = off.elements.name.value.trim(), email = off.elements.email.value.trim(), message = off.elements.message.value.trim();
