@@ -29,7 +29,7 @@ internal sealed class SampleSite : IDisposable
 
     public string Origin { get; }
 
-    public string Add(string path, string dexraBaseUrl, Guid channelId, object? identity = null)
+    public string Add(string path, string dexraBaseUrl, Guid channelId, object? identity = null, string attributes = "")
     {
         var settings = identity is null ? "" : $"<script>window.dexraSettings = {{ identity: {JsonSerializer.Serialize(identity, Http.Json)} }};</script>";
         _pages[path] = $$"""
@@ -40,7 +40,7 @@ internal sealed class SampleSite : IDisposable
             {{settings}}
             </head><body><header><h1>Acme Outdoor Gear</h1><p>Tents, boots and everything for the trail</p></header>
             <main><div class="card"><h2>Summer sale</h2><p>Up to 40% off hiking boots this week. Questions about your order? Chat with us.</p></div></main>
-            <script src="{{dexraBaseUrl}}/widget.js" data-channel="{{channelId}}" data-locale="en" defer></script>
+            <script src="{{dexraBaseUrl}}/widget.js" data-channel="{{channelId}}" data-locale="en" {{attributes}} defer></script>
             </body></html>
             """;
         return Origin + path;
@@ -81,13 +81,21 @@ public sealed class WidgetTests(BrowserFixture fixture)
 {
     private const string Secret = "browser-widget-secret";
 
-    private async Task<Guid> CreateWidgetAsync(string origin)
+    private async Task<Guid> CreateWidgetAsync(string origin, bool offlineWhenNoAgent = false)
     {
         var created = await fixture.Workspace.Api.PostJsonAsync("/api/v1/channels", new
         {
             type = "web_widget",
             name = "Website chat",
-            settings = new { websiteUrl = origin + "/", identitySecret = Secret, title = "Acme Support", greeting = "Hi! Ask us anything about your order.", color = "#2f4f3a" },
+            settings = new
+            {
+                websiteUrl = origin + "/",
+                identitySecret = Secret,
+                title = "Acme Support",
+                greeting = "Hi! Ask us anything about your order.",
+                color = "#2f4f3a",
+                offlineWhenNoAgent = offlineWhenNoAgent ? "true" : "false",
+            },
         }, HttpStatusCode.Created);
         return created.Id();
     }
@@ -187,5 +195,61 @@ public sealed class WidgetTests(BrowserFixture fixture)
         await forgedPage.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
         await forgedPage.GetByRole(AriaRole.Dialog).WaitForAsync();
         (await forgedPage.GetByText("Asked in the mobile app").CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Every_first_reply_reaches_a_new_visitor_live_with_the_catch_up_poll_turned_off()
+    {
+        using var site = new SampleSite();
+        var channelId = await CreateWidgetAsync(site.Origin);
+        var url = site.Add("/no-poll", fixture.BaseUrl, channelId, attributes: "data-poll=\"0\"");
+        for (var round = 1; round <= 5; round++)
+        {
+            // A new browser each round: a new visitor whose first message opens its conversation.
+            await using var context = await fixture.Browser.NewContextAsync();
+            var page = await VisitAsync(url, context);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Acme Support" });
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Skip" }).ClickAsync();
+            var composer = dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" });
+            await composer.FillAsync($"Round {round}: is anyone there?");
+            await composer.PressAsync("Enter");
+            await page.WaitForFunctionAsync("() => window.Dexra.conversationId", null, new() { Timeout = 15_000 });
+            var conversationId = Guid.Parse(await page.EvaluateAsync<string>("() => window.Dexra.conversationId"));
+
+            // At once, before the widget could ask to follow the new conversation.
+            await fixture.Workspace.Api.PostJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { text = $"Round {round}: yes, we are here." }, HttpStatusCode.Created);
+            await dialog.GetByText($"Round {round}: yes, we are here.").WaitForAsync(new() { Timeout = 5_000 });
+        }
+    }
+
+    [Fact]
+    public async Task When_nobody_can_answer_the_widget_takes_a_message_for_email_instead_of_a_live_chat()
+    {
+        using var site = new SampleSite();
+        var channelId = await CreateWidgetAsync(site.Origin, offlineWhenNoAgent: true);
+        var page = await VisitAsync(site.Add("/offline", fixture.BaseUrl, channelId));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Acme Support" });
+        await dialog.GetByText("We're away right now. Leave a message and we'll answer by email.").WaitForAsync();
+        (await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" }).IsVisibleAsync()).ShouldBeFalse("no live chat while nobody can answer");
+
+        var form = dialog.Locator("form.off");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Send message" }).ClickAsync();
+        await form.GetByText("Please give your email and a message.").WaitForAsync();
+        var address = $"ola-{Guid.NewGuid():N}@example.org";
+        await form.GetByLabel("Name").FillAsync("Ola Nordmann");
+        await form.GetByLabel("Email").FillAsync(address);
+        await form.GetByLabel("Message").FillAsync("Do you ship tents to Norway?");
+        await BrowserFixture.ScreenshotAsync(page, "widget-offline");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Send message" }).ClickAsync();
+        await dialog.GetByText($"Thanks! We'll answer by email at {address}.").WaitForAsync(new() { Timeout = 15_000 });
+        await dialog.GetByText("Do you ship tents to Norway?").WaitForAsync();
+
+        var conversationId = Guid.Parse(await page.EvaluateAsync<string>("() => window.Dexra.conversationId"));
+        var conversation = await fixture.Workspace.Api.GetJsonAsync($"/api/v1/conversations/{conversationId}");
+        var contact = await fixture.Workspace.Api.GetJsonAsync($"/api/v1/contacts/{conversation.Id("contactId")}");
+        contact.GetProperty("identities").EnumerateArray().ShouldContain(i => i.Str("kind") == "email" && i.Str("value") == address);
+        contact.Str("name").ShouldBe("Ola Nordmann");
     }
 }

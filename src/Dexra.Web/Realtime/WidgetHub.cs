@@ -18,6 +18,13 @@ internal sealed class WidgetHub(IMediator mediator) : Hub
 
     public static string ConversationGroup(Guid conversationId) => $"widget-conv:{conversationId:N}";
 
+    /// <summary>
+    /// Every connection of a visitor, joined on connect. A first message opens its conversation on the
+    /// server while the socket is already up; a group that only the conversation could name had to be
+    /// joined after the POST answered (a second round trip), and a reply committed in between was lost.
+    /// </summary>
+    public static string VisitorGroup(string visitorId) => $"widget-visitor:{visitorId}";
+
     public override async Task OnConnectedAsync()
     {
         var token = Context.GetHttpContext()?.Request.Query["access_token"].ToString();
@@ -29,11 +36,12 @@ internal sealed class WidgetHub(IMediator mediator) : Hub
         }
 
         Context.Items[VisitorKey] = visitor;
+        await Groups.AddToGroupAsync(Context.ConnectionId, VisitorGroup(visitor.VisitorId));
         await Watch();
         await base.OnConnectedAsync();
     }
 
-    /// <summary>Follows the visitor's conversations; called again once its first message opened one.</summary>
+    /// <summary>Follows the visitor's conversations, including its contact's other ones when the visitor is signed.</summary>
     public async Task Watch()
     {
         if (Context.Items[VisitorKey] is not WidgetVisitor visitor)
@@ -64,13 +72,21 @@ internal sealed class WidgetHub(IMediator mediator) : Hub
 }
 
 /// <summary>Tells visitors' widgets that their conversation changed (a reply arrived).</summary>
-internal sealed class WidgetEventsPusher(IHubContext<WidgetHub> hub) : INotificationHandler<RealtimeEventsCommitted>
+internal sealed class WidgetEventsPusher(IHubContext<WidgetHub> hub, IMediator mediator) : INotificationHandler<RealtimeEventsCommitted>
 {
     public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
     {
-        foreach (var conversationId in notification.Events.Where(e => e.Type == "MessageAdded").Select(e => e.ConversationId).Distinct())
+        var changed = notification.Events.Where(e => e.Type == "MessageAdded").Select(e => e.ConversationId).Distinct().ToList();
+        if (changed.Count == 0)
         {
-            await hub.Clients.Group(WidgetHub.ConversationGroup(conversationId)).SendAsync("MessagesChanged", new { conversationId }, cancellationToken);
+            return;
+        }
+
+        var visitors = await mediator.Send(new GetWidgetConversationVisitors(notification.WorkspaceId, changed), cancellationToken);
+        foreach (var conversationId in changed)
+        {
+            var groups = visitors.Where(v => v.ConversationId == conversationId).Select(v => WidgetHub.VisitorGroup(v.VisitorId)).Prepend(WidgetHub.ConversationGroup(conversationId)).ToList();
+            await hub.Clients.Groups(groups).SendAsync("MessagesChanged", new { conversationId }, cancellationToken);
         }
     }
 }

@@ -18,16 +18,20 @@
       placeholder: "Type your message…", send: "Send", typing: "Agent is typing…", you: "You", agent: "Support",
       preTitle: "Before we start, how can we reach you?", name: "Name", email: "Email", start: "Start chat", skip: "Skip",
       offline: "Reconnecting…", failed: "Not sent. Tap to retry.", badEmail: "Please enter a valid email address.", log: "Conversation",
+      offTitle: "We're away right now. Leave a message and we'll answer by email.", message: "Message", leave: "Send message",
+      needed: "Please give your email and a message.", sentByEmail: "Thanks! We'll answer by email at ",
     },
     fr: {
       open: "Ouvrir le chat", close: "Fermer le chat", title: "Discutons", greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
       placeholder: "Écrivez votre message…", send: "Envoyer", typing: "Un conseiller écrit…", you: "Vous", agent: "Support",
       preTitle: "Avant de commencer, comment vous joindre ?", name: "Nom", email: "E-mail", start: "Commencer", skip: "Passer",
       offline: "Reconnexion…", failed: "Non envoyé. Touchez pour réessayer.", badEmail: "Veuillez saisir une adresse e-mail valide.", log: "Conversation",
+      offTitle: "Nous sommes absents. Laissez un message, nous répondrons par e-mail.", message: "Message", leave: "Envoyer le message",
+      needed: "Indiquez votre e-mail et un message.", sentByEmail: "Merci ! Nous vous répondrons par e-mail à ",
     },
   };
 
-  var state = { token: null, visitorId: null, conversationId: null, verified: false, messages: [], ids: {}, lastId: null, open: false, config: {}, socket: null, retry: 0, prechatDone: false };
+  var state = { offlineEmail: null, token: null, visitorId: null, conversationId: null, verified: false, messages: [], ids: {}, lastId: null, open: false, config: {}, socket: null, retry: 0, prechatDone: false };
   try { var saved = JSON.parse(localStorage.getItem(storeKey) || "null"); if (saved) { state.token = saved.token; state.prechatDone = !!saved.prechat; state.verified = !!saved.verified; } } catch (e) { /* storage blocked */ }
   function save() { try { localStorage.setItem(storeKey, JSON.stringify({ token: state.token, prechat: state.prechatDone, verified: state.verified })); } catch (e) { /* storage blocked */ } }
 
@@ -79,7 +83,8 @@
     ".pre input{border:1px solid #c9cedb;border-radius:8px;padding:8px;font-size:14px}" +
     ".row{display:flex;gap:8px;justify-content:flex-end}.ghost{background:transparent;border:1px solid #c9cedb;color:#1d2330;border-radius:10px;padding:8px 12px;cursor:pointer}" +
     ".err{color:#b00020;font-size:12px;min-height:14px}" +
-    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
+    ".off textarea{height:72px;flex:none;font-family:inherit}.off .send{padding:9px 16px}.note{font-size:13px}" +
+    "[hidden]{display:none!important}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
   root.innerHTML =
     "<style>" + css + "</style>" +
     "<div class='wrap' part='widget'>" +
@@ -93,6 +98,12 @@
     "<label><span class='l-email'></span><input name='email' type='email' autocomplete='email' maxlength='320'></label>" +
     "<div class='err' role='alert'></div>" +
     "<div class='row'><button type='button' class='ghost skip'></button><button type='submit' class='send start'></button></div></form>" +
+    "<form class='pre off' hidden novalidate><p class='off-title'></p>" +
+    "<label><span class='l-name'></span><input name='name' autocomplete='name' maxlength='200'></label>" +
+    "<label><span class='l-email'></span><input name='email' type='email' autocomplete='email' maxlength='320' required></label>" +
+    "<label><span class='l-msg'></span><textarea name='message' rows='3' maxlength='10000' required></textarea></label>" +
+    "<div class='err' role='alert'></div>" +
+    "<div class='row'><button type='submit' class='send leave'></button></div></form>" +
     "<form class='compose'><label class='sr' for='dexra-text'></label><textarea id='dexra-text' rows='1'></textarea><button type='submit' class='send'></button></form>" +
     "</section>" +
     "<button type='button' class='launcher' aria-expanded='false'>" +
@@ -101,7 +112,8 @@
 
   function $(sel) { return root.querySelector(sel); }
   var wrap = $(".wrap"), panel = $(".panel"), launcher = $(".launcher"), log = $(".log"), typingEl = $(".typing"), statusEl = $(".status");
-  var compose = $("form.compose"), text = $("textarea"), pre = $("form.pre");
+  var compose = $("form.compose"), text = $("#dexra-text"), pre = $("form.pre"), off = $("form.off");
+  off.remove();
 
   function applyTexts() {
     var title = state.config.title || t.title;
@@ -114,8 +126,10 @@
     $("label.sr").textContent = t.placeholder;
     compose.querySelector(".send").textContent = t.send;
     $(".pre-title").textContent = t.preTitle;
-    $(".l-name").textContent = t.name;
-    $(".l-email").textContent = t.email;
+    [pre, off].forEach(function (f) { f.querySelector(".l-name").textContent = t.name; f.querySelector(".l-email").textContent = t.email; });
+    off.querySelector(".off-title").textContent = t.offTitle;
+    off.querySelector(".l-msg").textContent = t.message;
+    off.querySelector(".leave").textContent = t.leave;
     $(".start").textContent = t.start;
     $(".skip").textContent = t.skip;
     var color = /^#[0-9a-fA-F]{3,8}$/.test(state.config.color || "") ? state.config.color : "#3654d6";
@@ -129,15 +143,20 @@
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.setAttribute("aria-label", open ? t.close : t.open);
-    if (open) { render(); showPrechat(); (pre.hidden ? text : pre.querySelector("input")).focus(); }
+    if (open) { render(); showPrechat(); (!off.hidden ? off : !pre.hidden ? pre : compose).querySelector("input,textarea").focus(); }
   }
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   $(".x").addEventListener("click", function () { setOpen(false); launcher.focus(); });
   root.addEventListener("keydown", function (e) { if (e.key === "Escape" && state.open) { setOpen(false); launcher.focus(); } });
 
   function showPrechat() {
-    pre.hidden = !(state.config.preChat !== false && !state.verified && !state.prechatDone && state.messages.length === 0);
-    compose.hidden = !pre.hidden;
+    // Out of hours a first contact leaves a message for email instead of waiting in a live chat.
+    var offline = state.config.live === false && state.messages.length === 0;
+    // Out of the document unless shown, so its fields never shadow the pre-chat form's for assistive tech.
+    if (offline && !off.isConnected) compose.parentNode.insertBefore(off, compose); else if (!offline) off.remove();
+    off.hidden = !offline;
+    pre.hidden = !off.hidden || !(state.config.preChat !== false && !state.verified && !state.prechatDone && state.messages.length === 0);
+    compose.hidden = !off.hidden || !pre.hidden;
   }
 
   function render() {
@@ -157,6 +176,12 @@
       if (m.failed) { el.setAttribute("role", "button"); el.tabIndex = 0; el.onclick = el.onkeydown = function (e) { if (!e.key || e.key === "Enter") send(m); }; }
       log.appendChild(el);
     });
+    if (state.offlineEmail) {
+      var note = document.createElement("div");
+      note.className = "greet note";
+      note.textContent = t.sentByEmail + state.offlineEmail + ".";
+      log.appendChild(note);
+    }
     log.scrollTop = log.scrollHeight;
   }
 
@@ -175,14 +200,16 @@
     if (changed) { render(); showPrechat(); }
   }
 
-  var catching = null;
+  var catching = null, again = false;
   function catchUp() {
     if (!state.token) return Promise.resolve();
-    if (catching) return catching;
+    // A signal during a read may concern a change that read has already missed: read once more after it.
+    if (catching) { again = true; return catching; }
+    again = false;
     catching = request("GET", "/messages" + (state.lastId ? "?after=" + encodeURIComponent(state.lastId) : ""))
       .then(function (page) { addMessages(page && page.items); })
       .catch(function () { /* next catch-up retries */ })
-      .then(function () { catching = null; });
+      .then(function () { catching = null; if (again) return catchUp(); });
     return catching;
   }
 
@@ -218,6 +245,20 @@
     $(".err").textContent = "";
     request("PATCH", "/contact", { name: name || null, email: email || null }).then(function () { state.prechatDone = true; save(); showPrechat(); text.focus(); })
       .catch(function (err) { $(".err").textContent = err.message; });
+  });
+  off.addEventListener("input", function () { off.querySelector(".err").textContent = ""; });
+  off.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var name = off.elements.name.value.trim(), email = off.elements.email.value.trim(), message = off.elements.message.value.trim();
+    var err = off.querySelector(".err");
+    if (!email || !message) { err.textContent = t.needed; return; }
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) { err.textContent = t.badEmail; return; }
+    err.textContent = "";
+    request("PATCH", "/contact", { name: name || null, email: email })
+      .then(function () { return request("POST", "/messages", { text: message, clientId: "o" + Date.now().toString(36) }); })
+      .then(function (ok) { state.prechatDone = true; state.offlineEmail = email; state.conversationId = ok.conversationId; save(); invoke("Watch", []); return catchUp(); })
+      .then(function () { showPrechat(); render(); text.focus(); })
+      .catch(function (x) { err.textContent = x.message; });
   });
   $(".skip").addEventListener("click", function () { state.prechatDone = true; save(); showPrechat(); text.focus(); });
 
@@ -299,9 +340,11 @@
       .then(function () { applyTexts(); return start(settings.identity); })
       .then(function () { if (settings.open) setOpen(true); })
       .catch(function () { statusEl.textContent = t.offline; statusEl.hidden = false; });
-    // Safety net beside the push: an open panel catches up every 10 s, a closed one every 30 s when offline.
+    // Safety net beside the push: an open panel catches up every data-poll seconds (10; 0 turns it off),
+    // a disconnected one every third tick.
+    var poll = Number(script.getAttribute("data-poll") || 10);
     var ticks = 0;
-    setInterval(function () { ticks++; if (state.open || ((!state.socket || !state.socket.ready) && ticks % 3 === 0)) catchUp(); }, 10000);
+    if (poll > 0) setInterval(function () { ticks++; if (state.open || ((!state.socket || !state.socket.ready) && ticks % 3 === 0)) catchUp(); }, poll * 1000);
   }
 
   window.Dexra = {

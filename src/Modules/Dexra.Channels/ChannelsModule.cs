@@ -25,7 +25,7 @@ public static class ChannelsModule
         services.AddHostedService<InboundProcessor>();
         services.Configure<WidgetOptions>(configuration.GetSection(WidgetOptions.Section));
         services.AddSingleton<VisitorTokens>();
-        services.AddSingleton<WidgetRateLimits>();
+        services.AddScoped<WidgetRateLimits>();
         services.AddScoped<WidgetVisitors>();
         services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;

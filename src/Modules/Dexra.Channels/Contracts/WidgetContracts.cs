@@ -11,3 +11,12 @@ public sealed record AuthenticateWidgetVisitor(string Token) : IQuery<WidgetVisi
 
 /// <summary>The conversations a visitor may follow live (the ones it wrote in through the widget, or all of its contact's when verified).</summary>
 public sealed record GetWidgetVisitorConversations(WidgetVisitor Visitor) : IQuery<IReadOnlyList<Guid>>;
+
+/// <summary>A visitor who wrote through the widget in a conversation.</summary>
+public sealed record WidgetConversationVisitor(Guid ConversationId, string VisitorId);
+
+/// <summary>
+/// The widget visitors who wrote in these conversations: a change is pushed to them by visitor, so a
+/// visitor hears about the conversation its first message opened without having to join it first.
+/// </summary>
+public sealed record GetWidgetConversationVisitors(Guid WorkspaceId, IReadOnlyList<Guid> ConversationIds) : IQuery<IReadOnlyList<WidgetConversationVisitor>>;

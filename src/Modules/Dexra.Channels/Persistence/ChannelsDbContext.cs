@@ -42,6 +42,16 @@ internal sealed class InboundEvent
     public Guid? ConversationId { get; set; }
 }
 
+/// <summary>One fixed window of a widget rate limit, shared by every node through the database.</summary>
+internal sealed class WidgetRateWindow
+{
+    public Guid WorkspaceId { get; set; }
+    public required string Action { get; set; }
+    public required string Key { get; set; }
+    public DateTimeOffset WindowStart { get; set; }
+    public int Hits { get; set; }
+}
+
 internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> options, DbSession session)
     : ModuleDbContext(options, session)
 {
@@ -49,6 +59,7 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
 
     public DbSet<Channel> Channels => Set<Channel>();
     public DbSet<InboundEvent> InboundEvents => Set<InboundEvent>();
+    public DbSet<WidgetRateWindow> WidgetRateWindows => Set<WidgetRateWindow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -74,6 +85,16 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
             e.HasIndex(x => new { x.WorkspaceId, x.ChannelId, x.DedupeKey }).IsUnique();
             e.HasIndex(x => x.NextAttemptAt).HasFilter("processed_at IS NULL");
             e.HasIndex(x => new { x.WorkspaceId, x.ChannelId, x.SenderAddress, x.ReceivedAt });
+            // The widget push finds the visitors who wrote in a conversation that just changed.
+            e.HasIndex(x => new { x.WorkspaceId, x.ConversationId, x.ChannelId, x.SenderAddress }).HasFilter("conversation_id IS NOT NULL");
+        });
+        modelBuilder.Entity<WidgetRateWindow>(w =>
+        {
+            w.ToTable("widget_rate_windows");
+            w.HasKey(x => new { x.WorkspaceId, x.Action, x.Key, x.WindowStart });
+            w.Property(x => x.Action).HasMaxLength(20);
+            w.Property(x => x.Key).HasMaxLength(200);
+            w.HasIndex(x => x.WindowStart);
         });
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Dexra.Channels.Configuration;
 using Dexra.SharedKernel.Api;
+using Dexra.SharedKernel.Persistence;
 using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,35 +18,60 @@ internal sealed class WidgetOptions
     public int MessagesPerMinutePerVisitor { get; set; } = 20;
     public int ContactUpdatesPerMinutePerVisitor { get; set; } = 10;
     public int ReadsPerMinutePerVisitor { get; set; } = 240;
+    public int UploadsPerMinutePerVisitor { get; set; } = 10;
 }
 
-/// <summary>Per visitor (or per address before there is one) fixed windows: a widget is an open door.</summary>
-internal sealed class WidgetRateLimits(IOptions<WidgetOptions> options) : IDisposable
+/// <summary>
+/// Per visitor (or per address before there is one) fixed windows of one minute: a widget is an open
+/// door. The counters live in PostgreSQL so that N nodes behind a load balancer still allow the limit
+/// once, not N times; one upsert per visitor action is cheap beside the work the action does.
+/// </summary>
+internal sealed class WidgetRateLimits(IOptions<WidgetOptions> options, DbSession session, TimeProvider clock)
 {
-    private readonly PartitionedRateLimiter<(string Action, string Key)> _limiter = PartitionedRateLimiter.Create<(string Action, string Key), (string, string)>(
-        request => RateLimitPartition.GetFixedWindowLimiter(request, key => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = key.Item1 switch
-            {
-                "session" => options.Value.SessionsPerMinutePerIp,
-                "message" => options.Value.MessagesPerMinutePerVisitor,
-                "contact" => options.Value.ContactUpdatesPerMinutePerVisitor,
-                _ => options.Value.ReadsPerMinutePerVisitor,
-            },
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        }));
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
-    public void Check(string action, string key)
+    public async Task CheckAsync(HttpContext http, Guid workspaceId, string action, string key, CancellationToken ct)
     {
-        using var lease = _limiter.AttemptAcquire((action, key));
-        if (!lease.IsAcquired)
+        var limit = action switch
         {
-            throw new DexraProblemException(429, "Too many requests", $"Too many widget {action} requests; wait a minute and try again.");
+            "session" => options.Value.SessionsPerMinutePerIp,
+            "message" => options.Value.MessagesPerMinutePerVisitor,
+            "contact" => options.Value.ContactUpdatesPerMinutePerVisitor,
+            "upload" => options.Value.UploadsPerMinutePerVisitor,
+            _ => options.Value.ReadsPerMinutePerVisitor,
+        };
+        var now = clock.GetUtcNow();
+        var windowStart = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
+        await session.OpenAsync(ct);
+        await using var upsert = session.CreateCommand("""
+            INSERT INTO channels.widget_rate_windows (workspace_id, action, key, window_start, hits) VALUES (@ws, @action, @key, @start, 1)
+            ON CONFLICT (workspace_id, action, key, window_start) DO UPDATE SET hits = widget_rate_windows.hits + 1
+            RETURNING hits
+            """);
+        upsert.Parameters.AddWithValue("ws", workspaceId);
+        upsert.Parameters.AddWithValue("action", action);
+        upsert.Parameters.AddWithValue("key", key.Length > 200 ? key[..200] : key);
+        upsert.Parameters.AddWithValue("start", windowStart);
+        var hits = (int)(await upsert.ExecuteScalarAsync(ct))!;
+        if (hits == 1 && Random.Shared.Next(100) == 0)
+        {
+            // Finished windows are worthless; an occasional sweep keeps the table to about one window of rows.
+            await using var sweep = session.CreateCommand("DELETE FROM channels.widget_rate_windows WHERE window_start < @before");
+            sweep.Parameters.AddWithValue("before", windowStart - Window);
+            await sweep.ExecuteNonQueryAsync(ct);
+        }
+
+        if (hits > limit)
+        {
+            var retryAfter = (int)Math.Ceiling((windowStart + Window - now).TotalSeconds);
+            http.Response.OnStarting(() =>
+            {
+                http.Response.Headers.RetryAfter = Math.Max(1, retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            });
+            throw new DexraProblemException(429, "Too many requests", $"Too many widget {action} requests; try again in {Math.Max(1, retryAfter)} s.");
         }
     }
-
-    public void Dispose() => _limiter.Dispose();
 }
 
 internal sealed class VisitorMessageValidator : AbstractValidator<VisitorMessageBody>
@@ -83,13 +108,13 @@ internal static class WidgetEndpoints
         app.MapMethods("/widget/v1/{channelId:guid}/{**rest}", [HttpMethods.Options], Preflight).AllowAnonymous().ExcludeFromDescription();
 
         widget.MapGet("/config", async (Guid channelId, WidgetVisitors visitors, CancellationToken ct) =>
-            Results.Ok(WidgetVisitors.Appearance(await visitors.ChannelAsync(channelId, ct))))
-            .WithSummary("The widget's appearance: title, greeting, colour, position, locale.");
+            Results.Ok(await visitors.ConfigAsync(await visitors.ChannelAsync(channelId, ct), ct)))
+            .WithSummary("The widget's appearance (title, greeting, colour, position, locale) and whether live chat is offered now.");
 
         widget.MapPost("/sessions", async (Guid channelId, SessionBody? body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
         {
             var channel = await visitors.ChannelAsync(channelId, ct);
-            limits.Check("session", $"{channelId:N}:{ClientAddress(http)}");
+            await limits.CheckAsync(http, channel.WorkspaceId, "session", $"{channelId:N}:{ClientAddress(http)}", ct);
             return Results.Ok(await visitors.StartAsync(channel, body ?? new SessionBody(null, null), ct));
         }).WithSummary("Start or resume a visitor session; a signed identity links the visitor to the person it proves.");
 
@@ -97,7 +122,7 @@ internal static class WidgetEndpoints
         {
             var channel = await visitors.ChannelAsync(channelId, ct);
             var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
-            limits.Check("contact", visitor.VisitorId);
+            await limits.CheckAsync(http, channel.WorkspaceId, "contact", visitor.VisitorId, ct);
             await ValidateAsync(validator, body, ct);
             return Results.Ok(await visitors.PreChatAsync(channel, visitor, body, ct));
         }).WithSummary("The pre-chat form: name, email, phone, all unverified.");
@@ -106,7 +131,7 @@ internal static class WidgetEndpoints
         {
             var channel = await visitors.ChannelAsync(channelId, ct);
             var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
-            limits.Check("message", visitor.VisitorId);
+            await limits.CheckAsync(http, channel.WorkspaceId, "message", visitor.VisitorId, ct);
             await ValidateAsync(validator, body, ct);
             return Results.Json(await visitors.PostAsync(channel, visitor, body, ct), statusCode: StatusCodes.Status202Accepted);
         }).WithSummary("The visitor writes; clientId dedupes retries.");
@@ -115,7 +140,7 @@ internal static class WidgetEndpoints
         {
             var channel = await visitors.ChannelAsync(channelId, ct);
             var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
-            limits.Check("read", visitor.VisitorId);
+            await limits.CheckAsync(http, channel.WorkspaceId, "read", visitor.VisitorId, ct);
             return Results.Ok(await visitors.HistoryAsync(channel, visitor, after, ct));
         }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages.");
     }

@@ -30,7 +30,8 @@ internal sealed record WidgetMessage(Guid Id, Guid ConversationId, string Direct
 
 internal sealed record WidgetMessages(IReadOnlyList<WidgetMessage> Items, string? Next);
 
-internal sealed record WidgetAppearance(string? Title, string? Greeting, string? Color, string Position, string? Locale, bool PreChat);
+/// <param name="Live">False shows the offline form: out of the team's business hours, or (with <c>offlineWhenNoAgent</c>) nobody online.</param>
+internal sealed record WidgetAppearance(string? Title, string? Greeting, string? Color, string Position, string? Locale, bool PreChat, bool Live = true, string? OfflineReason = null);
 
 /// <summary>What a visitor wrote through the widget, read back from the inbound log (the widget's own record).</summary>
 internal sealed record VisitorWrote(Guid MessageId, Guid ConversationId, DateTimeOffset At);
@@ -55,6 +56,17 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
             : throw new DexraProblemException(401, "Unauthorized", "The X-Dexra-Visitor header must carry a visitor token from POST /widget/v1/{channelId}/sessions.");
 
     public WidgetVisitor? TryAuthenticate(string? token) => tokens.Read(token);
+
+    /// <summary>
+    /// The appearance and whether to offer live chat. Presence is set by hand and the widget bot may
+    /// answer alone, so "nobody online" switches to the offline form only when the channel asks for it.
+    /// </summary>
+    public async Task<WidgetAppearance> ConfigAsync(ChannelConfig channel, CancellationToken ct)
+    {
+        var availability = await mediator.Send(new GetChannelAvailability(channel.WorkspaceId, ChannelTypes.WebWidget), ct);
+        var offline = availability.Reason == "out_of_hours" || (!availability.Live && channel.Get("offlineWhenNoAgent") == "true");
+        return Appearance(channel) with { Live = !offline, OfflineReason = offline ? availability.Reason : null };
+    }
 
     public static WidgetAppearance Appearance(ChannelConfig channel) => new(
         channel.Get("title") ?? channel.Name,
@@ -229,4 +241,32 @@ internal sealed class GetWidgetVisitorConversationsHandler(WidgetVisitors visito
 {
     public async ValueTask<IReadOnlyList<Guid>> Handle(GetWidgetVisitorConversations query, CancellationToken cancellationToken) =>
         await visitors.ConversationsAsync(query.Visitor, cancellationToken);
+}
+
+internal sealed class GetWidgetConversationVisitorsHandler(DbSession session) : IQueryHandler<GetWidgetConversationVisitors, IReadOnlyList<WidgetConversationVisitor>>
+{
+    public async ValueTask<IReadOnlyList<WidgetConversationVisitor>> Handle(GetWidgetConversationVisitors query, CancellationToken cancellationToken)
+    {
+        if (query.ConversationIds.Count == 0)
+        {
+            return [];
+        }
+
+        await session.OpenAsync(cancellationToken);
+        await using var select = session.CreateCommand("""
+            SELECT DISTINCT e.conversation_id, e.sender_address FROM channels.inbound_events e
+            JOIN channels.channels c ON c.workspace_id = e.workspace_id AND c.id = e.channel_id AND c.type = 'web_widget'
+            WHERE e.workspace_id = @ws AND e.conversation_id = ANY(@ids) AND e.sender_address IS NOT NULL
+            """);
+        select.Parameters.AddWithValue("ws", query.WorkspaceId);
+        select.Parameters.AddWithValue("ids", query.ConversationIds.ToArray());
+        var rows = new List<WidgetConversationVisitor>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new WidgetConversationVisitor(reader.GetGuid(0), reader.GetString(1)));
+        }
+
+        return rows;
+    }
 }

@@ -80,3 +80,14 @@ public sealed record RecordConversationEvent(Guid WorkspaceId, Guid Conversation
 
 /// <summary>Sends an automatic outbound reply through the normal reply path, on the channel the customer last wrote on.</summary>
 public sealed record SendAutomaticReply(Guid WorkspaceId, Guid ConversationId, string Text) : ICommand<bool>;
+
+/// <summary>Whether someone can answer live on a channel type now.</summary>
+/// <param name="Reason"><c>open</c>, <c>out_of_hours</c> (the team that routing would pick is closed) or <c>no_agent_online</c>.</param>
+public sealed record ChannelAvailability(bool Live, string Reason);
+
+/// <summary>
+/// Port implemented by Routing: the team the routing rules would pick for a plain message of
+/// <paramref name="ChannelType"/> is within its business hours and has a member online (any online
+/// agent when no rule names a team).
+/// </summary>
+public sealed record GetChannelAvailability(Guid WorkspaceId, string ChannelType) : IQuery<ChannelAvailability>;

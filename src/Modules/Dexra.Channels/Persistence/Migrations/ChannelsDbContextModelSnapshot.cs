@@ -162,7 +162,44 @@ namespace Dexra.Channels.Persistence.Migrations
                     b.HasIndex("WorkspaceId", "ChannelId", "SenderAddress", "ReceivedAt")
                         .HasDatabaseName("ix_inbound_events_workspace_id_channel_id_sender_address_recei");
 
+                    b.HasIndex("WorkspaceId", "ConversationId", "ChannelId", "SenderAddress")
+                        .HasDatabaseName("ix_inbound_events_workspace_id_conversation_id_channel_id_send")
+                        .HasFilter("conversation_id IS NOT NULL");
+
                     b.ToTable("inbound_events", "channels");
+                });
+
+            modelBuilder.Entity("Dexra.Channels.Persistence.WidgetRateWindow", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<string>("Action")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<int>("Hits")
+                        .HasColumnType("integer")
+                        .HasColumnName("hits");
+
+                    b.HasKey("WorkspaceId", "Action", "Key", "WindowStart")
+                        .HasName("pk_widget_rate_windows");
+
+                    b.HasIndex("WindowStart")
+                        .HasDatabaseName("ix_widget_rate_windows_window_start");
+
+                    b.ToTable("widget_rate_windows", "channels");
                 });
 #pragma warning restore 612, 618
         }
