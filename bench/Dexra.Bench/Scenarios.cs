@@ -55,6 +55,7 @@ internal static class Scenarios
         Console.WriteLine($"acknowledged: {Stats.Rate(all.Count / acked)} (ack p50 {Stats.Ms(Stats.Percentile(sorted, 50))}, p99 {Stats.Ms(Stats.Percentile(sorted, 99))})");
         Console.WriteLine($"fully processed: {processed} unique messages in {total:0.0} s = {Stats.Rate(processed / total)}");
         Console.WriteLine($"pgbench single-row INSERT at {clients} clients: {Stats.Rate(pgbench)}");
+        Console.WriteLine($"ratio acknowledged / pgbench: {all.Count / acked / pgbench:0.00}");
         Console.WriteLine($"ratio processed / pgbench: {processed / total / pgbench:0.00}");
     }
 

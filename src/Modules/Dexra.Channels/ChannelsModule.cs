@@ -20,6 +20,7 @@ public static class ChannelsModule
         services.AddSingleton<ChannelSecrets>();
         services.AddScoped<ChannelStore>();
         services.AddScoped<InboundLog>();
+        services.AddSingleton<InboundGroupCommit>();
         services.AddScoped<InboundPipeline>();
         services.AddSingleton<InboundSignal>();
         services.AddHostedService<InboundProcessor>();

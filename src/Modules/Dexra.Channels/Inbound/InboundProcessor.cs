@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Dexra.Channels.Inbound;
 
@@ -118,13 +119,26 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         var results = new ProcessedIds[rows.Count];
         foreach (var workspace in rows.Select((row, index) => (row, index)).GroupBy(x => x.row.WorkspaceId))
         {
-            var messages = workspace.Where(x => x.row.Event.Kind == EventKinds.Message).ToList();
+            // Deliveries committed together share one received_at; the provider's own time keeps each customer's order.
+            var messages = workspace.Where(x => x.row.Event.Kind == EventKinds.Message).OrderBy(x => x.row.Event.SentAt).ThenBy(x => x.index).ToList();
             if (messages.Count > 0)
             {
+                // A busy customer sends several messages per batch: resolve each distinct sender once.
                 var senders = messages.Select(x => new SenderToResolve(
                     x.row.Event.Identities, x.row.Event.SenderKind ?? x.row.Event.Identities[0].Kind, x.row.Event.SenderName, x.row.ChannelId, x.row.ChannelType)).ToList();
-                var resolved = await mediator.Send(new ResolveSenders(workspace.Key, senders), cancellationToken);
-                var inbound = messages.Select((x, i) => ToInbound(x.row, resolved[i].ContactId)).ToList();
+                var keys = senders.Select(SenderKey).ToList();
+                var distinct = new Dictionary<string, int>(StringComparer.Ordinal);
+                var first = new List<SenderToResolve>();
+                for (var i = 0; i < senders.Count; i++)
+                {
+                    if (distinct.TryAdd(keys[i], first.Count))
+                    {
+                        first.Add(senders[i]);
+                    }
+                }
+
+                var resolved = await mediator.Send(new ResolveSenders(workspace.Key, first), cancellationToken);
+                var inbound = messages.Select((x, i) => ToInbound(x.row, resolved[distinct[keys[i]]].ContactId)).ToList();
                 var recorded = await mediator.Send(new RecordInboundMessages(workspace.Key, inbound), cancellationToken);
                 for (var i = 0; i < messages.Count; i++)
                 {
@@ -155,25 +169,31 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
             }
         }
 
-        var now = clock.GetUtcNow();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            await using var update = session.CreateCommand("""
-                UPDATE channels.inbound_events
-                SET processed_at = @now, message_id = @message, contact_id = @contact, conversation_id = @conversation, last_error = NULL
-                WHERE workspace_id = @ws AND id = @id
-                """);
-            update.Parameters.AddWithValue("now", now);
-            update.Parameters.AddWithValue("message", (object?)results[i].MessageId ?? DBNull.Value);
-            update.Parameters.AddWithValue("contact", (object?)results[i].ContactId ?? DBNull.Value);
-            update.Parameters.AddWithValue("conversation", (object?)results[i].ConversationId ?? DBNull.Value);
-            update.Parameters.AddWithValue("ws", rows[i].WorkspaceId);
-            update.Parameters.AddWithValue("id", rows[i].Id);
-            await update.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await MarkProcessedAsync(rows, results, cancellationToken);
         return results;
     }
+
+    /// <summary>Marks the whole batch processed in one statement, in the same transaction as its messages.</summary>
+    private async Task MarkProcessedAsync(IReadOnlyList<LogRow> rows, ProcessedIds[] results, CancellationToken cancellationToken)
+    {
+        await using var update = session.CreateCommand("""
+            UPDATE channels.inbound_events e
+            SET processed_at = @now, message_id = r.message, contact_id = r.contact, conversation_id = r.conversation, last_error = NULL
+            FROM unnest(@ws, @id, @message, @contact, @conversation) AS r(ws, id, message, contact, conversation)
+            WHERE e.workspace_id = r.ws AND e.id = r.id
+            """);
+        update.Parameters.AddWithValue("now", clock.GetUtcNow());
+        update.Parameters.AddWithValue("ws", rows.Select(r => r.WorkspaceId).ToArray());
+        update.Parameters.AddWithValue("id", rows.Select(r => r.Id).ToArray());
+        update.Parameters.AddWithValue("message", NpgsqlDbType.Array | NpgsqlDbType.Uuid, results.Select(r => r.MessageId).ToArray());
+        update.Parameters.AddWithValue("contact", NpgsqlDbType.Array | NpgsqlDbType.Uuid, results.Select(r => r.ContactId).ToArray());
+        update.Parameters.AddWithValue("conversation", NpgsqlDbType.Array | NpgsqlDbType.Uuid, results.Select(r => r.ConversationId).ToArray());
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string SenderKey(SenderToResolve s) =>
+        string.Join('\n', new[] { s.ChannelId.ToString("N"), s.SenderKind, s.Name ?? "" }
+            .Concat(s.Identities.Select(i => $"{i.Kind}\t{i.Value}\t{i.Verified}").Order(StringComparer.Ordinal)));
 
     private static InboundMessage ToInbound(LogRow row, Guid contactId)
     {

@@ -168,9 +168,24 @@ internal static partial class WebhookEndpoints
             return Accepted(type, new { status = "ignored", reason = parsed.Ignored });
         }
 
-        var log = (InboundLog)services.GetService(typeof(InboundLog))!;
-        var appended = await log.AppendAsync(channel, parsed.Events, body, ct);
-        return Accepted(type, new { status = "accepted", accepted = appended.Count(a => a.Inserted), duplicates = appended.Count(a => !a.Inserted) });
+        var log = (InboundGroupCommit)services.GetService(typeof(InboundGroupCommit))!;
+        DeliveryStored stored;
+        try
+        {
+            stored = await log.AppendAsync(channel, parsed.Events, body, ct);
+        }
+        catch (InboundEventRejectedException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, e.Message);
+        }
+        catch (InboundLogUnavailableException e)
+        {
+            LogUnavailable(logger, e, type, channelId);
+            http.Response.Headers.RetryAfter = "5";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "The delivery could not be stored right now; retry it.");
+        }
+
+        return Accepted(type, new { status = "accepted", accepted = stored.Stored, duplicates = stored.Duplicates });
     }
 
     private static IResult Accepted(string type, object body) =>
@@ -210,6 +225,9 @@ internal static partial class WebhookEndpoints
     private static IResult UnknownChannel() => Problem(StatusCodes.Status404NotFound, "There is no such channel.");
 
     private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Type} webhook for channel {ChannelId} answered 503: the inbound log is unavailable")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string type, Guid channelId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ignored a {Type} webhook for channel {ChannelId}: {Reason}")]
     private static partial void LogIgnored(ILogger logger, string type, Guid channelId, string reason);
