@@ -109,7 +109,7 @@ public sealed class ComposerAndLabelsTests(BrowserFixture fixture)
         var page = await fixture.SignedInPageAsync();
         await fixture.GotoLiveAsync(page, "/admin/labels");
         var name = $"bug-{Guid.NewGuid():N}"[..12];
-        await page.Locator("[data-testid=label-name] input").FillAsync(name);
+        await page.Locator("[data-testid=label-name]").FillAsync(name);
         await page.Locator("button[aria-label='#ef4444']").ClickAsync();
         await page.Locator("[data-testid=label-save]").ClickAsync();
         await page.Locator(".label-chip", new() { HasText = name }).WaitForAsync(new() { Timeout = Wait });
@@ -117,9 +117,9 @@ public sealed class ComposerAndLabelsTests(BrowserFixture fixture)
 
         await fixture.GotoLiveAsync(page, "/admin/canned-responses");
         var shortcut = $"hi{Guid.NewGuid():N}"[..8];
-        await page.Locator("[data-testid=canned-shortcut] input").FillAsync(shortcut);
-        await page.Locator("[data-testid=canned-title] input").FillAsync("Greeting");
-        await page.Locator("[data-testid=canned-body] textarea").FillAsync("Hello! Thanks for reaching out.");
+        await page.Locator("[data-testid=canned-shortcut]").FillAsync(shortcut);
+        await page.Locator("[data-testid=canned-title]").FillAsync("Greeting");
+        await page.Locator("[data-testid=canned-body]").FillAsync("Hello! Thanks for reaching out.");
         await page.Locator("[data-testid=canned-save]").ClickAsync();
         await page.GetByText("/" + shortcut).First.WaitForAsync(new() { Timeout = Wait });
         await BrowserFixture.ScreenshotAsync(page, "admin-canned-responses");

@@ -121,6 +121,20 @@ public sealed class LabelsCannedAndDraftsTests(WorkspaceFixture fixture) : IClas
         await refused.ProblemAsync(HttpStatusCode.Forbidden);
     }
 
+    [Theory]
+    [InlineData("status <> 'resolved'", "ix_conversations_inbox_activity")]
+    [InlineData("status = 'open'", "ix_conversations_inbox_status_activity")]
+    public async Task The_inbox_sort_on_last_activity_is_served_by_an_index(string statusFilter, string index)
+    {
+        // The inbox's own keyset query shape (InboxHandlers), with sequential scans priced out so the plan shows what an index can serve.
+        var plan = await fixture.App.ScalarAsync<string>(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; EXPLAIN (FORMAT JSON) SELECT id FROM conversations.conversations " +
+            $"WHERE workspace_id = @w AND {statusFilter} AND (last_activity_at, id) < (now(), @id) ORDER BY last_activity_at DESC, id DESC LIMIT 50",
+            ("w", fixture.Workspace.Id), ("id", Guid.Empty));
+        plan.ShouldContain(index);
+        plan.ShouldNotContain("\"Node Type\": \"Sort\"");
+    }
+
     private async Task<IReadOnlyList<InboxConversation>> InboxAsync(string? label)
     {
         await using var scope = fixture.App.Services.CreateAsyncScope();
