@@ -10,10 +10,8 @@ public sealed record AgentActivity(Guid WorkspaceId, Guid ConversationId, Guid A
 
 /// <summary>
 /// In-process fan-out of committed realtime events to the Blazor circuits of this node, per
-/// workspace. The hub pusher feeds it alongside SignalR. On several nodes each node's circuits
-/// only see events committed on that node; the multi-node path is to feed this broadcaster from
-/// the Redis backplane (subscribe to the same channel the SignalR backplane uses) or from
-/// PostgreSQL LISTEN/NOTIFY; components already catch up by sequence, so nothing is lost meanwhile.
+/// workspace. Fed by this node's own commits and, through <see cref="ClusterEventsListener"/>
+/// (PostgreSQL LISTEN/NOTIFY), by every other node's; components also catch up by sequence.
 /// </summary>
 internal sealed class InboxBroadcaster(ILogger<InboxBroadcaster> logger)
 {
@@ -29,7 +27,28 @@ internal sealed class InboxBroadcaster(ILogger<InboxBroadcaster> logger)
     public Task PublishAsync(RealtimeEvent e) =>
         FanOutAsync(e.WorkspaceId, s => s.OnEvent is { } handler ? handler(e) : Task.CompletedTask);
 
-    public Task PublishActivityAsync(AgentActivity activity) =>
+    /// <summary>Carries this node's activity to the other nodes (set by <see cref="ClusterEventsListener"/>).</summary>
+    public Func<AgentActivity, Task>? Relay { get; set; }
+
+    public async Task PublishActivityAsync(AgentActivity activity)
+    {
+        await PublishActivityHereAsync(activity);
+        if (Relay is { } relay)
+        {
+            try
+            {
+                await relay(activity);
+            }
+            catch (Exception ex)
+            {
+                // A collision hint is not worth failing the agent's action for.
+                logger.LogWarning(ex, "Could not relay agent activity to the other nodes");
+            }
+        }
+    }
+
+    /// <summary>Only this node's circuits: for activity another node relayed.</summary>
+    public Task PublishActivityHereAsync(AgentActivity activity) =>
         FanOutAsync(activity.WorkspaceId, s => s.OnActivity is { } handler ? handler(activity) : Task.CompletedTask);
 
     private async Task FanOutAsync(Guid workspaceId, Func<Subscription, Task> send)

@@ -63,23 +63,38 @@ internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock)
     }
 }
 
-/// <summary>Pushes committed events to the workspace's agents, on this node or (with Redis) all nodes.</summary>
-internal sealed class RealtimeEventsPusher(IHubContext<InboxHub> hub, IOptions<JsonOptions> json, InboxBroadcaster broadcaster) : INotificationHandler<RealtimeEventsCommitted>
+/// <summary>Pushes committed events to this node's agents: its Blazor circuits and its hub clients.</summary>
+internal sealed class RealtimeFanOut(IHubContext<InboxHub> hub, IOptions<JsonOptions> json, InboxBroadcaster broadcaster)
 {
-    public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
+    public async Task PushAsync(Guid workspaceId, IReadOnlyList<RealtimeEvent> events, bool toHub, CancellationToken cancellationToken)
     {
-        foreach (var e in notification.Events.OrderBy(e => e.Sequence))
+        var ordered = events.OrderBy(e => e.Sequence).ToList();
+        foreach (var e in ordered)
         {
-            // The agents' Blazor circuits on this node.
             await broadcaster.PublishAsync(e);
         }
 
-        var group = hub.Clients.Group(InboxHub.WorkspaceGroup(notification.WorkspaceId));
-        foreach (var e in notification.Events.OrderBy(e => e.Sequence))
+        if (!toHub)
         {
-            await group.SendAsync(e.Type, ToMessage(e, json.Value.SerializerOptions), cancellationToken);
+            return;
+        }
+
+        var group = hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
+        foreach (var e in ordered)
+        {
+            await group.SendAsync(e.Type, RealtimeEventsPusher.ToMessage(e, json.Value.SerializerOptions), cancellationToken);
         }
     }
+}
+
+/// <summary>
+/// Events committed on this node go out at once, in-process (and with Redis to every node's hub
+/// clients); other nodes hear of them through <see cref="ClusterEventsListener"/>.
+/// </summary>
+internal sealed class RealtimeEventsPusher(RealtimeFanOut fanOut) : INotificationHandler<RealtimeEventsCommitted>
+{
+    public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken) =>
+        await fanOut.PushAsync(notification.WorkspaceId, notification.Events, toHub: true, cancellationToken);
 
     /// <summary>The REST shape of the resource, plus the event's <c>sequence</c>.</summary>
     public static JsonNode ToMessage(RealtimeEvent e, JsonSerializerOptions options)
@@ -101,6 +116,9 @@ internal static class RealtimeSetup
     public static WebApplicationBuilder AddDexraRealtime(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<InboxBroadcaster>();
+        builder.Services.AddSingleton<RealtimeFanOut>();
+        builder.Services.AddSingleton<ClusterEventsListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEventsListener>());
         builder.Services.AddScoped<CircuitConnection>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitConnection>());
         var signalR = builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 64 * 1024);

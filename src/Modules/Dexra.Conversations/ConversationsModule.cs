@@ -1,4 +1,5 @@
 using Dexra.Conversations.Browse;
+using Dexra.Conversations.Contracts;
 using Dexra.Conversations.Delivery;
 using Dexra.Conversations.Persistence;
 using Dexra.Conversations.Realtime;
@@ -18,6 +19,7 @@ public static class ConversationsModule
     {
         services.AddModuleDbContext<ConversationsDbContext>(ConversationsDbContext.Schema);
         services.Configure<OutboxOptions>(configuration.GetSection(OutboxOptions.Section));
+        services.AddSingleton<RealtimeNode>();
         services.AddScoped<RealtimeLog>();
         services.AddScoped<ConversationStore>();
         services.AddScoped<IChannelDirectory, MediatorChannelDirectory>();
@@ -33,5 +35,8 @@ public static class ConversationsModule
         ReplyEndpoints.Map(api);
         WorkflowEndpoints.Map(api);
         EventsEndpoints.Map(api);
+        Labels.LabelEndpoints.Map(api);
+        CannedResponses.CannedResponseEndpoints.Map(api);
+        Drafts.DraftEndpoints.Map(api);
     }
 }

@@ -112,3 +112,30 @@ public sealed record RealtimeEvent(Guid WorkspaceId, long Sequence, string Type,
 
 /// <summary>Published after the transaction that wrote the events has committed.</summary>
 public sealed record RealtimeEventsCommitted(Guid WorkspaceId, IReadOnlyList<RealtimeEvent> Events) : INotification;
+
+/// <summary>
+/// This host among several on one database. Committed realtime events are announced with
+/// PostgreSQL NOTIFY on <see cref="Channel"/> as <c>workspace:first:last:node</c> (small, numbers only);
+/// each node fetches the events by sequence and pushes them to its own agents, skipping its own.
+/// </summary>
+public sealed class RealtimeNode
+{
+    public const string Channel = "dexra_realtime";
+
+    public Guid Id { get; } = Guid.NewGuid();
+
+    public static string Announcement(Guid workspaceId, long first, long last, Guid node) => $"{workspaceId:N}:{first}:{last}:{node:N}";
+
+    public static bool TryParse(string payload, out Guid workspaceId, out long first, out long last, out Guid node)
+    {
+        workspaceId = node = Guid.Empty;
+        first = last = 0;
+        var parts = payload.Split(':');
+        return parts.Length == 4
+            && Guid.TryParseExact(parts[0], "N", out workspaceId)
+            && long.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out first)
+            && long.TryParse(parts[2], System.Globalization.CultureInfo.InvariantCulture, out last)
+            && Guid.TryParseExact(parts[3], "N", out node)
+            && last >= first;
+    }
+}

@@ -32,13 +32,14 @@ public sealed record InboxConversation(
     DateTimeOffset? FirstResponseAt,
     DateTimeOffset? ResolvedAt,
     DateTimeOffset? SnoozedUntil,
-    DateTimeOffset LastActivityAt);
+    DateTimeOffset LastActivityAt,
+    IReadOnlyList<string>? Labels = null);
 
 public sealed record InboxPage(IReadOnlyList<InboxConversation> Items, string? Next);
 
 /// <summary>
 /// One keyset page of the inbox. <paramref name="View"/> is mine (needs <paramref name="AgentId"/>),
-/// unassigned or all; <paramref name="Status"/> null means every unresolved status.
+/// unassigned or all; <paramref name="Status"/> null means every unresolved status; <paramref name="Label"/> keeps only conversations carrying it.
 /// </summary>
 public sealed record ListInbox(
     Guid WorkspaceId,
@@ -48,7 +49,8 @@ public sealed record ListInbox(
     Guid? ChannelId,
     string Sort,
     int Limit,
-    string? Before) : IQuery<InboxPage>;
+    string? Before,
+    string? Label = null) : IQuery<InboxPage>;
 
 /// <summary>One conversation, or null when it is not the workspace's.</summary>
 public sealed record GetInboxConversation(Guid WorkspaceId, Guid ConversationId) : IQuery<InboxConversation?>;

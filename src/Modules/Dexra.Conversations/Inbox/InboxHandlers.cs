@@ -40,6 +40,7 @@ internal sealed class InboxHandlers(DbSession session, ConversationStore store, 
                 _ => "",
             } +
             (query.ChannelId is null ? "" : " AND @channel = ANY(channel_ids)") +
+            (string.IsNullOrEmpty(query.Label) ? "" : " AND labels @> ARRAY[@label]::text[]") +
             (before is null ? "" : waiting ? " AND (last_activity_at, id) > (@at, @id)" : " AND (last_activity_at, id) < (@at, @id)") +
             (waiting ? " ORDER BY last_activity_at, id" : " ORDER BY last_activity_at DESC, id DESC") + " LIMIT @limit";
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
@@ -56,6 +57,11 @@ internal sealed class InboxHandlers(DbSession session, ConversationStore store, 
             if (query.ChannelId is { } channel)
             {
                 p.AddWithValue("channel", channel);
+            }
+
+            if (!string.IsNullOrEmpty(query.Label))
+            {
+                p.AddWithValue("label", query.Label);
             }
 
             if (before is { } b)
@@ -163,9 +169,9 @@ internal sealed class InboxHandlers(DbSession session, ConversationStore store, 
 
     private static InboxConversation ToContract(Conversation c) => new(
         c.Id, c.ContactId, c.Status, c.AssigneeId, c.TeamId, c.ChannelIds, c.LastInboundChannelId, c.LastInboundChannelType,
-        c.PreviousConversationId, c.Subject, c.CreatedAt, c.FirstResponseAt, c.ResolvedAt, c.SnoozedUntil, c.LastActivityAt);
+        c.PreviousConversationId, c.Subject, c.CreatedAt, c.FirstResponseAt, c.ResolvedAt, c.SnoozedUntil, c.LastActivityAt, c.Labels);
 
     private static InboxConversation ToContract(ConversationDto c) => new(
         c.Id, c.ContactId, c.Status, c.AssigneeId, c.TeamId, c.ChannelIds, c.LastInboundChannelId, null,
-        c.PreviousConversationId, c.Subject, c.CreatedAt, c.FirstResponseAt, c.ResolvedAt, c.SnoozedUntil, c.LastActivityAt);
+        c.PreviousConversationId, c.Subject, c.CreatedAt, c.FirstResponseAt, c.ResolvedAt, c.SnoozedUntil, c.LastActivityAt, c.Labels);
 }

@@ -17,6 +17,9 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
     public DbSet<RealtimeEventRow> RealtimeEvents => Set<RealtimeEventRow>();
     public DbSet<EventCounter> EventCounters => Set<EventCounter>();
     public DbSet<MergeMove> MergeMoves => Set<MergeMove>();
+    public DbSet<Label> Labels => Set<Label>();
+    public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();
+    public DbSet<Draft> Drafts => Set<Draft>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -32,6 +35,10 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
             c.HasIndex(x => new { x.WorkspaceId, x.CreatedAt, x.Id }).IsDescending(false, true, true);
             c.HasIndex(x => new { x.WorkspaceId, x.Status, x.CreatedAt });
             c.HasIndex(x => new { x.WorkspaceId, x.AssigneeId }).HasFilter("status <> 'resolved'");
+
+            // The inbox's keyset pages on last activity (both directions): every unresolved conversation, or one status.
+            c.HasIndex(x => new { x.WorkspaceId, x.LastActivityAt, x.Id }).HasDatabaseName("ix_conversations_inbox_activity").HasFilter("status <> 'resolved'");
+            c.HasIndex(x => new { x.WorkspaceId, x.Status, x.LastActivityAt, x.Id }).HasDatabaseName("ix_conversations_inbox_status_activity");
         });
         modelBuilder.Entity<Message>(m =>
         {
@@ -78,6 +85,29 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
         {
             e.ToTable("event_counters");
             e.HasKey(x => x.WorkspaceId);
+        });
+        modelBuilder.Entity<Label>(l =>
+        {
+            l.ToTable("labels");
+            l.HasKey(x => new { x.WorkspaceId, x.Id });
+            l.Property(x => x.Name).HasMaxLength(60);
+            l.Property(x => x.Colour).HasMaxLength(7);
+            l.HasIndex(x => new { x.WorkspaceId, x.Name }).IsUnique();
+        });
+        modelBuilder.Entity<CannedResponse>(r =>
+        {
+            r.ToTable("canned_responses");
+            r.HasKey(x => new { x.WorkspaceId, x.Id });
+            r.Property(x => x.Shortcut).HasMaxLength(40);
+            r.Property(x => x.Title).HasMaxLength(200);
+            r.Property(x => x.Body).HasMaxLength(10_000);
+            r.HasIndex(x => new { x.WorkspaceId, x.Shortcut }).IsUnique();
+        });
+        modelBuilder.Entity<Draft>(d =>
+        {
+            d.ToTable("drafts");
+            d.HasKey(x => new { x.WorkspaceId, x.AgentId, x.ConversationId });
+            d.Property(x => x.Text).HasMaxLength(20_000);
         });
         modelBuilder.Entity<MergeMove>(m =>
         {

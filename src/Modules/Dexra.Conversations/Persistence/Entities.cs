@@ -113,3 +113,33 @@ internal sealed class MergeMove
     public Guid ConversationId { get; set; }
     public Guid FromContactId { get; set; }
 }
+
+internal sealed class Label
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public required string Colour { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class CannedResponse
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public required string Shortcut { get; set; }
+    public required string Title { get; set; }
+    public required string Body { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class Draft
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid AgentId { get; set; }
+    public Guid ConversationId { get; set; }
+    public required string Text { get; set; }
+    public bool Private { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

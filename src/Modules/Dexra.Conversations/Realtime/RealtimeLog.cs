@@ -32,7 +32,7 @@ internal sealed record PendingEvent(string Type, Guid ConversationId, Guid? Assi
 /// until commit, so sequence numbers follow commit order and a reconnecting client that asks for
 /// everything after its last sequence never skips an event that committed later with a lower number.
 /// </summary>
-internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeProvider clock)
+internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeProvider clock, RealtimeNode node)
 {
     public async Task AppendAsync(Guid workspaceId, IReadOnlyList<PendingEvent> events, CancellationToken ct)
     {
@@ -78,6 +78,14 @@ internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeP
             insert.Parameters.Add(new("tm", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => (object?)e.TeamId ?? DBNull.Value).ToArray() });
             insert.Parameters.AddWithValue("p", payloads);
             await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        // NOTIFY is delivered at commit and never for a rolled-back transaction: other nodes hear of exactly what committed.
+        await using (var notify = session.CreateCommand("SELECT pg_notify(@channel, @payload)"))
+        {
+            notify.Parameters.AddWithValue("channel", RealtimeNode.Channel);
+            notify.Parameters.AddWithValue("payload", RealtimeNode.Announcement(workspaceId, first, last, node.Id));
+            await notify.ExecuteNonQueryAsync(ct);
         }
 
         await session.AfterCommitAsync(

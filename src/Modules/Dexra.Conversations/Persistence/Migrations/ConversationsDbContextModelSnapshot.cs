@@ -24,6 +24,52 @@ namespace Dexra.Conversations.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Dexra.Conversations.Persistence.CannedResponse", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)")
+                        .HasColumnName("body");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Shortcut")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("shortcut");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("title");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("WorkspaceId", "Id")
+                        .HasName("pk_canned_responses");
+
+                    b.HasIndex("WorkspaceId", "Shortcut")
+                        .IsUnique()
+                        .HasDatabaseName("ix_canned_responses_workspace_id_shortcut");
+
+                    b.ToTable("canned_responses", "conversations");
+                });
+
             modelBuilder.Entity("Dexra.Conversations.Persistence.Conversation", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
@@ -118,10 +164,51 @@ namespace Dexra.Conversations.Persistence.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_conversations_workspace_id_created_at_id");
 
+                    b.HasIndex("WorkspaceId", "LastActivityAt", "Id")
+                        .HasDatabaseName("ix_conversations_inbox_activity")
+                        .HasFilter("status <> 'resolved'");
+
                     b.HasIndex("WorkspaceId", "Status", "CreatedAt")
                         .HasDatabaseName("ix_conversations_workspace_id_status_created_at");
 
+                    b.HasIndex("WorkspaceId", "Status", "LastActivityAt", "Id")
+                        .HasDatabaseName("ix_conversations_inbox_status_activity");
+
                     b.ToTable("conversations", "conversations");
+                });
+
+            modelBuilder.Entity("Dexra.Conversations.Persistence.Draft", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("agent_id");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<bool>("Private")
+                        .HasColumnType("boolean")
+                        .HasColumnName("private");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)")
+                        .HasColumnName("text");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("WorkspaceId", "AgentId", "ConversationId")
+                        .HasName("pk_drafts");
+
+                    b.ToTable("drafts", "conversations");
                 });
 
             modelBuilder.Entity("Dexra.Conversations.Persistence.EventCounter", b =>
@@ -139,6 +226,42 @@ namespace Dexra.Conversations.Persistence.Migrations
                         .HasName("pk_event_counters");
 
                     b.ToTable("event_counters", "conversations");
+                });
+
+            modelBuilder.Entity("Dexra.Conversations.Persistence.Label", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Colour")
+                        .IsRequired()
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)")
+                        .HasColumnName("colour");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)")
+                        .HasColumnName("name");
+
+                    b.HasKey("WorkspaceId", "Id")
+                        .HasName("pk_labels");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_labels_workspace_id_name");
+
+                    b.ToTable("labels", "conversations");
                 });
 
             modelBuilder.Entity("Dexra.Conversations.Persistence.MergeMove", b =>

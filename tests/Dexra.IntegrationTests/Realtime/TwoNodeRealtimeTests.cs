@@ -1,0 +1,119 @@
+using System.Net;
+using System.Text.Json;
+using Dexra.Conversations.Contracts;
+using Dexra.IntegrationTests.Infrastructure;
+using Dexra.Web.Realtime;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dexra.IntegrationTests.Realtime;
+
+/// <summary>Two hosts on one database, as behind a load balancer: what one node commits reaches the other's agents.</summary>
+public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    [Fact]
+    public async Task A_message_ingested_on_node_A_reaches_hub_clients_and_circuits_on_node_B()
+    {
+        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
+        _ = nodeB.Server;
+        await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var fromHub = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fromBroadcaster = new TaskCompletionSource<RealtimeEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hubOnB = new HubConnectionBuilder()
+            .WithUrl(new Uri(nodeB.Server.BaseAddress, "/hubs/inbox"), options =>
+            {
+                options.HttpMessageHandlerFactory = _ => nodeB.Server.CreateHandler();
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(fixture.Workspace.ApiToken);
+            })
+            .Build();
+        hubOnB.On<JsonElement>("MessageAdded", e =>
+        {
+            if (e.TryGetProperty("text", out var text) && text.GetString() == "Sent to node A")
+            {
+                fromHub.TrySetResult(e);
+            }
+        });
+        await hubOnB.StartAsync();
+        using var subscription = nodeB.Services.GetRequiredService<InboxBroadcaster>().Subscribe(fixture.Workspace.Id, e =>
+        {
+            if (e.Type == "MessageAdded")
+            {
+                fromBroadcaster.TrySetResult(e);
+            }
+
+            return Task.CompletedTask;
+        }, null);
+
+        var channel = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "api", name = $"api {Guid.NewGuid():N}", settings = new { } }, HttpStatusCode.Created);
+        var accepted = await fixture.Api.PostJsonAsync($"/api/v1/channels/{channel.Id()}/messages",
+            new { externalId = Guid.NewGuid().ToString("N"), contact = new { name = "Node Tester", email = $"node-{Guid.NewGuid():N}@example.com" }, text = "Sent to node A" },
+            HttpStatusCode.Accepted);
+
+        var pushed = await fromHub.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        pushed.GetProperty("conversationId").GetGuid().ShouldBe(accepted.Id("conversationId"));
+        pushed.GetProperty("sequence").GetInt64().ShouldBeGreaterThan(0);
+        var circuitEvent = await fromBroadcaster.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        circuitEvent.ConversationId.ShouldBe(accepted.Id("conversationId"));
+        circuitEvent.WorkspaceId.ShouldBe(fixture.Workspace.Id);
+    }
+
+    [Fact]
+    public async Task Another_workspaces_events_from_node_A_never_reach_node_Bs_clients()
+    {
+        var other = await fixture.App.CreateWorkspaceAsync();
+        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
+        _ = nodeB.Server;
+        await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        var leaked = false;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var theirs = nodeB.Services.GetRequiredService<InboxBroadcaster>().Subscribe(other.Id, _ =>
+        {
+            leaked = true;
+            return Task.CompletedTask;
+        }, null);
+        using var ours = nodeB.Services.GetRequiredService<InboxBroadcaster>().Subscribe(fixture.Workspace.Id, _ =>
+        {
+            mine.TrySetResult();
+            return Task.CompletedTask;
+        }, null);
+
+        var channel = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "api", name = $"api {Guid.NewGuid():N}", settings = new { } }, HttpStatusCode.Created);
+        await fixture.Api.PostJsonAsync($"/api/v1/channels/{channel.Id()}/messages",
+            new { externalId = Guid.NewGuid().ToString("N"), contact = new { name = "Tenant Tester", email = $"tenant-{Guid.NewGuid():N}@example.com" }, text = "Only for my workspace" },
+            HttpStatusCode.Accepted);
+
+        await mine.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(300);
+        leaked.ShouldBeFalse("another workspace's circuits must never see this event");
+        other.Api.Dispose();
+    }
+
+    [Fact]
+    public async Task An_agent_viewing_a_conversation_on_node_A_shows_as_a_collision_on_node_B()
+    {
+        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
+        _ = nodeB.Server;
+        await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        await fixture.App.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        var seen = new TaskCompletionSource<AgentActivity>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var conversationId = Guid.NewGuid();
+        using var onB = nodeB.Services.GetRequiredService<InboxBroadcaster>().Subscribe(fixture.Workspace.Id, null, a =>
+        {
+            if (a.ConversationId == conversationId)
+            {
+                seen.TrySetResult(a);
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await fixture.App.Services.GetRequiredService<InboxBroadcaster>().PublishActivityAsync(
+            new AgentActivity(fixture.Workspace.Id, conversationId, fixture.Workspace.AdminAgentId, "Agent A", "typing", DateTimeOffset.UtcNow));
+
+        var activity = await seen.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        activity.Name.ShouldBe("Agent A");
+        activity.Kind.ShouldBe("typing");
+    }
+}
