@@ -224,10 +224,14 @@ internal sealed partial class MailboxPoller(
         var folder = settings.Folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? imap.Inbox : await imap.GetFolderAsync(settings.Folder, ct);
         await folder.OpenAsync(settings.MarkSeen ? FolderAccess.ReadWrite : FolderAccess.ReadOnly, ct);
         connected();
+        // EXISTS can arrive with any command's answer (a SEARCH or FETCH included), not only during IDLE: listen all the time.
+        var arrival = new MailArrival();
+        folder.CountChanged += (_, _) => arrival.Signal();
         while (!ct.IsCancellationRequested)
         {
+            arrival.Reset();
             await FetchNewAsync(channel, settings, folder, ct);
-            await WaitForMailAsync(imap, folder, settings.PollInterval, ct);
+            await WaitForMailAsync(imap, arrival, settings.PollInterval, ct);
             // The lock lives as long as its connection: if that is gone, so is the lock, so start over.
             await using var alive = new NpgsqlCommand("SELECT 1", lockConnection);
             await alive.ExecuteScalarAsync(ct);
@@ -309,25 +313,19 @@ internal sealed partial class MailboxPoller(
         await cursors.AdvanceAsync(channel.WorkspaceId, channel.Id, folder.FullName, folder.UidValidity, uid.Id, ct);
     }
 
-    private static async Task WaitForMailAsync(ImapClient imap, IMailFolder folder, TimeSpan poll, CancellationToken ct)
+    private static async Task WaitForMailAsync(ImapClient imap, MailArrival arrival, TimeSpan poll, CancellationToken ct)
     {
         if (!imap.Capabilities.HasFlag(ImapCapabilities.Idle))
         {
-            await Task.Delay(poll, ct);
+            await arrival.WaitAsync(poll, ct);
             return;
         }
 
         // RFC 2177: re-issue IDLE at least every 29 minutes; the poll interval bounds it sooner.
         using var done = new CancellationTokenSource(poll < TimeSpan.FromMinutes(9) ? poll : TimeSpan.FromMinutes(9));
-        void Arrived(object? sender, EventArgs e) => done.Cancel();
-        folder.CountChanged += Arrived;
-        try
+        if (arrival.Idle(done))
         {
             await imap.IdleAsync(done.Token, ct);
-        }
-        finally
-        {
-            folder.CountChanged -= Arrived;
         }
     }
 
@@ -387,4 +385,62 @@ internal sealed partial class MailboxPoller(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save the mailbox status of channel {ChannelId}")]
     private static partial void LogStatusNotSaved(ILogger logger, Exception e, Guid channelId);
+}
+
+/// <summary>New mail noticed by the IMAP client since the last fetch; ends an IDLE or a poll wait early.</summary>
+internal sealed class MailArrival
+{
+    private readonly Lock _gate = new();
+    private bool _arrived;
+    private CancellationTokenSource? _idle;
+    private TaskCompletionSource _waiter = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _arrived = false;
+            _idle = null;
+            _waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void Signal()
+    {
+        lock (_gate)
+        {
+            _arrived = true;
+            try
+            {
+                _idle?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            _waiter.TrySetResult();
+        }
+    }
+
+    /// <summary>Registers the IDLE to end on new mail; false when mail already came and there is no need to idle.</summary>
+    public bool Idle(CancellationTokenSource done)
+    {
+        lock (_gate)
+        {
+            _idle = done;
+            return !_arrived;
+        }
+    }
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        Task waiter;
+        lock (_gate)
+        {
+            waiter = _waiter.Task;
+        }
+
+        await waiter.WaitAsync(timeout, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        ct.ThrowIfCancellationRequested();
+    }
 }
