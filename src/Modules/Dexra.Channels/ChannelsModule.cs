@@ -1,6 +1,7 @@
 using Dexra.Channels.ApiChannel;
 using Dexra.Channels.Configuration;
 using Dexra.Channels.Inbound;
+using Dexra.Channels.Inbound.Imap;
 using Dexra.Channels.Outbound;
 using Dexra.Channels.Persistence;
 using Dexra.Channels.Widget;
@@ -24,6 +25,10 @@ public static class ChannelsModule
         services.AddScoped<InboundPipeline>();
         services.AddSingleton<InboundSignal>();
         services.AddHostedService<InboundProcessor>();
+        services.Configure<ImapOptions>(configuration.GetSection(ImapOptions.Section));
+        services.AddScoped<MailboxCursors>();
+        services.AddSingleton<MailboxScanSignal>();
+        services.AddHostedService<MailboxPoller>();
         services.Configure<WidgetOptions>(configuration.GetSection(WidgetOptions.Section));
         services.AddSingleton<VisitorTokens>();
         services.AddScoped<WidgetRateLimits>();

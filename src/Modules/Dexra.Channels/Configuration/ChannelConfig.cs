@@ -71,7 +71,7 @@ internal sealed class ChannelSecrets(IDataProtectionProvider provider)
 
             JsonNode node = spec.Kind switch
             {
-                SettingKind.Port => JsonValue.Create(int.Parse(value, CultureInfo.InvariantCulture)),
+                SettingKind.Port or SettingKind.Seconds => JsonValue.Create(int.Parse(value, CultureInfo.InvariantCulture)),
                 SettingKind.Flag => JsonValue.Create(value == "true"),
                 _ => JsonValue.Create(value),
             };

@@ -22,7 +22,11 @@ internal sealed record ChannelPatchBody(string? Name, JsonObject? Settings);
 internal sealed record ChannelCreated(Guid Id, string Type, string Name, string? WebhookUrl);
 
 /// <param name="Secrets">The names of the secrets that are set; their values are never returned.</param>
-internal sealed record ChannelInfo(Guid Id, string Type, string Name, string? WebhookUrl, JsonObject Settings, IReadOnlyList<string> Secrets, DateTimeOffset CreatedAt);
+/// <param name="Mailbox">An email channel's IMAP reading status, on the single-channel view once the mailbox was read or failed.</param>
+internal sealed record ChannelInfo(
+    Guid Id, string Type, string Name, string? WebhookUrl, JsonObject Settings, IReadOnlyList<string> Secrets, DateTimeOffset CreatedAt, MailboxStatus? Mailbox = null);
+
+internal sealed record MailboxStatus(string Folder, long LastUid, DateTimeOffset? LastPolledAt, string? LastError, DateTimeOffset? LastErrorAt);
 
 internal sealed record CreateChannel(Guid WorkspaceId, ChannelBody Body) : ICommand<ChannelCreated>;
 
@@ -50,7 +54,7 @@ internal sealed class UpdateChannelValidator : AbstractValidator<UpdateChannel>
         RuleFor(x => x.Body.Name).NotEmpty().MaximumLength(200).When(x => x.Body.Name is not null).OverridePropertyName("name");
 }
 
-internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secrets, TimeProvider clock)
+internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secrets, TimeProvider clock, Inbound.Imap.MailboxScanSignal mailboxes)
     : ICommandHandler<CreateChannel, ChannelCreated>,
       ICommandHandler<UpdateChannel, ChannelInfo>,
       ICommandHandler<DeleteChannel, bool>,
@@ -79,6 +83,7 @@ internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secre
         secrets.Write(channel, values);
         db.Channels.Add(channel);
         await db.SaveChangesAsync(cancellationToken);
+        WakeMailboxes(channel);
         values.TryGetValue("inboundToken", out var token);
         return new ChannelCreated(channel.Id, channel.Type, channel.Name, ChannelTypes.WebhookPath(type, channel.Id, token));
     }
@@ -98,6 +103,7 @@ internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secre
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        WakeMailboxes(channel);
         return ToInfo(channel);
     }
 
@@ -106,6 +112,7 @@ internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secre
         var channel = await FindAsync(command.WorkspaceId, command.ChannelId, cancellationToken);
         channel.DeletedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
+        WakeMailboxes(channel);
         return true;
     }
 
@@ -113,7 +120,18 @@ internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secre
     {
         var channel = await db.Channels.AsNoTracking()
             .SingleOrDefaultAsync(c => c.WorkspaceId == query.WorkspaceId && c.Id == query.ChannelId && c.DeletedAt == null, cancellationToken);
-        return channel is null ? null : ToInfo(channel);
+        if (channel is null)
+        {
+            return null;
+        }
+
+        var cursor = channel.Type == ChannelTypes.Email
+            ? await db.MailboxCursors.AsNoTracking().SingleOrDefaultAsync(m => m.WorkspaceId == channel.WorkspaceId && m.ChannelId == channel.Id, cancellationToken)
+            : null;
+        return ToInfo(channel) with
+        {
+            Mailbox = cursor is null ? null : new MailboxStatus(cursor.Folder, cursor.LastUid, cursor.LastPolledAt, cursor.LastError, cursor.LastErrorAt),
+        };
     }
 
     public async ValueTask<Page<ChannelInfo>> Handle(ListChannels query, CancellationToken cancellationToken)
@@ -170,6 +188,15 @@ internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secre
         var set = secrets.Read(channel).Keys.Where(secretNames.Contains).Order(StringComparer.Ordinal).ToList();
         var settings = JsonNode.Parse(channel.Settings) as JsonObject ?? [];
         return new ChannelInfo(channel.Id, channel.Type, channel.Name, ChannelTypes.WebhookPath(channel.Type, channel.Id, null), settings, set, channel.CreatedAt);
+    }
+
+    /// <summary>Starts, restarts or stops this node's reader of the channel's mailbox now rather than at the next scan.</summary>
+    private void WakeMailboxes(Channel channel)
+    {
+        if (channel.Type == ChannelTypes.Email)
+        {
+            mailboxes.Wake();
+        }
     }
 
     private async Task<Channel> FindAsync(Guid workspaceId, Guid channelId, CancellationToken cancellationToken) =>

@@ -10,6 +10,7 @@ internal enum SettingKind
     Email,
     Port,
     Flag,
+    Seconds,
 }
 
 internal sealed record SettingSpec(string Path, SettingKind Kind, bool Required = false, bool Secret = false);
@@ -49,7 +50,11 @@ internal static class ChannelTypes
             new("title", SettingKind.Text), new("greeting", SettingKind.Text), new("color", SettingKind.Text), new("position", SettingKind.Text),
             new("locale", SettingKind.Text), new("preChat", SettingKind.Flag), new("offlineWhenNoAgent", SettingKind.Flag),
         ],
-        [Email] = [new("address", SettingKind.Email, true), new("inboundToken", SettingKind.Text, false, true), .. MailServer("imap"), .. MailServer("smtp")],
+        [Email] =
+        [
+            new("address", SettingKind.Email, true), new("inboundToken", SettingKind.Text, false, true), .. MailServer("imap"),
+            new("imap.folder", SettingKind.Text), new("imap.pollSeconds", SettingKind.Seconds), new("imap.markSeen", SettingKind.Flag), .. MailServer("smtp"),
+        ],
         [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), .. Meta],
         [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
         [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
@@ -121,6 +126,7 @@ internal static class ChannelTypes
                 SettingKind.Email when !MailAddress.TryCreate(value, out _) => "Must be an email address.",
                 SettingKind.Port when !int.TryParse(value, out var port) || port is < 1 or > 65535 => "Must be a port between 1 and 65535.",
                 SettingKind.Flag when value is not ("true" or "false") => "Must be true or false.",
+                SettingKind.Seconds when !int.TryParse(value, out var seconds) || seconds is < 1 or > 86400 => "Must be a number of seconds between 1 and 86400.",
                 _ when value.Length > 2000 => "Must be at most 2000 characters.",
                 _ => null,
             };

@@ -52,6 +52,22 @@ internal sealed class WidgetRateWindow
     public int Hits { get; set; }
 }
 
+/// <summary>
+/// How far an email channel's IMAP mailbox has been read: the folder's UIDVALIDITY and the last UID
+/// durably logged, so a restart neither fetches a message twice nor misses one.
+/// </summary>
+internal sealed class MailboxCursor
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid ChannelId { get; set; }
+    public required string Folder { get; set; }
+    public long UidValidity { get; set; }
+    public long LastUid { get; set; }
+    public DateTimeOffset? LastPolledAt { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset? LastErrorAt { get; set; }
+}
+
 internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> options, DbSession session)
     : ModuleDbContext(options, session)
 {
@@ -60,6 +76,7 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
     public DbSet<Channel> Channels => Set<Channel>();
     public DbSet<InboundEvent> InboundEvents => Set<InboundEvent>();
     public DbSet<WidgetRateWindow> WidgetRateWindows => Set<WidgetRateWindow>();
+    public DbSet<MailboxCursor> MailboxCursors => Set<MailboxCursor>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -95,6 +112,13 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
             w.Property(x => x.Action).HasMaxLength(20);
             w.Property(x => x.Key).HasMaxLength(200);
             w.HasIndex(x => x.WindowStart);
+        });
+        modelBuilder.Entity<MailboxCursor>(m =>
+        {
+            m.ToTable("mailbox_cursors");
+            m.HasKey(x => new { x.WorkspaceId, x.ChannelId });
+            m.Property(x => x.Folder).HasMaxLength(200);
+            m.Property(x => x.LastError).HasMaxLength(2000);
         });
     }
 }

@@ -169,6 +169,49 @@ namespace Dexra.Channels.Persistence.Migrations
                     b.ToTable("inbound_events", "channels");
                 });
 
+            modelBuilder.Entity("Dexra.Channels.Persistence.MailboxCursor", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("ChannelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("channel_id");
+
+                    b.Property<string>("Folder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("folder");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("LastErrorAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_error_at");
+
+                    b.Property<DateTimeOffset?>("LastPolledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_polled_at");
+
+                    b.Property<long>("LastUid")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_uid");
+
+                    b.Property<long>("UidValidity")
+                        .HasColumnType("bigint")
+                        .HasColumnName("uid_validity");
+
+                    b.HasKey("WorkspaceId", "ChannelId")
+                        .HasName("pk_mailbox_cursors");
+
+                    b.ToTable("mailbox_cursors", "channels");
+                });
+
             modelBuilder.Entity("Dexra.Channels.Persistence.WidgetRateWindow", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
