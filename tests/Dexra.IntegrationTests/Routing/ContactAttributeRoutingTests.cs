@@ -49,7 +49,7 @@ public sealed class ContactAttributeRoutingTests(WorkspaceFixture fixture) : ICl
             teamId = team,
             priority = 2,
         }, HttpStatusCode.Created);
-        rule.GetProperty("attributes").GetProperty("plan").GetString().ShouldBe("enterprise");
+        rule.GetProperty("attributes").GetProperty("plan").GetString().ShouldBe("Enterprise", "values keep their writing and match case-insensitively");
 
         var email = $"vip-{Guid.NewGuid():N}@example.com";
         var contact = await ContactAsync(email);
