@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Dexra.IntegrationTests.Infrastructure;
-using Microsoft.Playwright;
 
 namespace Dexra.BrowserTests;
 
