@@ -32,9 +32,11 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
 
         var w = opened.WorkspaceId;
         await using var tx = await session.BeginAsync(cancellationToken: ct);
+
+        // Read before taking the workspace lock: every query under it lengthens the line of waiting ingests.
+        var contact = await mediator.Send(new GetContactProfile(w, opened.ContactId), ct);
         await LockAsync(w, ct);
         var rules = await db.Rules.AsNoTracking().Where(r => r.WorkspaceId == w).OrderBy(r => r.Position).ThenBy(r => r.CreatedAt).ToListAsync(ct);
-        var contact = await mediator.Send(new GetContactProfile(w, opened.ContactId), ct);
         var rule = rules.FirstOrDefault(r => Matches(r, opened, contact.Attributes));
 
         // A VIP goes ahead of everyone a rule put at the same priority, even when no rule speaks of VIPs.
