@@ -15,7 +15,7 @@ namespace Dexra.Web.Realtime;
 /// events carry the workspace sequence number so a client that reconnects can ask for what it missed.
 /// </summary>
 [Authorize(Policy = DexraClaims.MemberPolicy)]
-internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock) : Hub
+internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock, AgentActivityTracker activity) : Hub
 {
     public static string WorkspaceGroup(Guid workspaceId) => $"ws:{workspaceId:N}";
 
@@ -30,14 +30,37 @@ internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock)
         if (user.GetAgentId() is { } agentId)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, AgentGroup(agentId));
+            activity.Connected(user.GetWorkspaceId(), agentId);
         }
 
         await base.OnConnectedAsync();
     }
 
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.User?.GetAgentId() is { } agentId)
+        {
+            activity.Disconnected(Context.User.GetWorkspaceId(), agentId);
+        }
+
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>The client's sign of life (sent on user input, at most every few seconds): keeps the agent from going away.</summary>
+    public void Heartbeat() => Touch();
+
+    private void Touch()
+    {
+        if (Context.User?.GetAgentId() is { } agentId)
+        {
+            activity.Active(Context.User.GetWorkspaceId(), agentId);
+        }
+    }
+
     /// <summary>Follow one conversation (viewing and typing indicators of other agents).</summary>
     public async Task WatchConversation(Guid conversationId)
     {
+        Touch();
         await Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
         await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentViewing", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
         await ToBlazorAsync(conversationId, "viewing");
@@ -48,6 +71,7 @@ internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock)
 
     public async Task Typing(Guid conversationId)
     {
+        Touch();
         await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
         await WidgetTyping.AgentTypingAsync(Context.GetHttpContext()!.RequestServices.GetRequiredService<IHubContext<WidgetHub>>(), conversationId);
         await ToBlazorAsync(conversationId, "typing");
@@ -121,6 +145,9 @@ internal static class RealtimeSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEventsListener>());
         builder.Services.AddScoped<CircuitConnection>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitConnection>());
+        builder.Services.AddSingleton<AgentActivityTracker>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, PresenceCircuitHandler>();
+        builder.Services.AddHostedService<IdlePresenceWorker>();
         var signalR = builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 64 * 1024);
         if (builder.Configuration["Dexra:Redis"] is { Length: > 0 } redis)
         {

@@ -23,6 +23,7 @@ public static class IdentityModule
     public static void MapIdentity(this IEndpointRouteBuilder app, RouteGroupBuilder api)
     {
         ContactEndpoints.Map(api);
+        ContactProfileEndpoints.Map(api);
         MergeEndpoints.Map(api);
     }
 }

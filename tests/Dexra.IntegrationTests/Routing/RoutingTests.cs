@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Dexra.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Dexra.IntegrationTests.Routing.RoutingKit;
 
 namespace Dexra.IntegrationTests.Routing;
@@ -192,6 +193,49 @@ public sealed class RoutingSlaTests(WorkspaceFixture fixture) : IClassFixture<Wo
         var breach = timeline.Single(i => i.Str("type") == "sla_breach");
         breach.Id("conversationId").ShouldBe(conversation);
         breach.Str("text").ShouldContain("first response");
+    }
+}
+
+public sealed class RoutingSlaWarningTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private async Task<int> CheckAtAsync(DateTimeOffset now)
+    {
+        await using var scope = fixture.App.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var checker = new Dexra.Routing.Sla.SlaChecker(
+            services.GetRequiredService<Dexra.SharedKernel.Persistence.DbSession>(),
+            services.GetRequiredService<Dexra.Routing.Persistence.RoutingDbContext>(),
+            services.GetRequiredService<Mediator.IMediator>(),
+            new FrozenClock(now),
+            services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
+        return await checker.CheckWorkspaceAsync(fixture.Workspace.Id, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_clock_warns_at_eighty_percent_then_breaches_once_each()
+    {
+        var api = fixture.Api;
+        var channel = await ApiChannelAsync(api);
+        (await api.PutAsJsonAsync("/api/v1/routing/sla-policies", new { name = "Hourly", priority = 0, firstResponseSeconds = 3600 })).EnsureSuccessStatusCode();
+        var (contact, conversation) = await InboundAsync(api, channel, "Is anyone there?");
+        var created = (await ConversationAsync(api, conversation)).GetProperty("createdAt").GetDateTimeOffset();
+
+        (await CheckAtAsync(created.AddMinutes(40))).ShouldBe(0);
+        (await CheckAtAsync(created.AddMinutes(49))).ShouldBe(1, "80% of an hour is 48 minutes");
+        (await CheckAtAsync(created.AddMinutes(50))).ShouldBe(0, "one warning per clock");
+        (await CheckAtAsync(created.AddMinutes(61))).ShouldBe(1);
+        (await CheckAtAsync(created.AddMinutes(70))).ShouldBe(0, "one breach per clock");
+
+        var timeline = await TimelineAsync(api, contact);
+        var warning = timeline.Single(i => i.Str("type") == "sla_warning");
+        warning.Id("conversationId").ShouldBe(conversation);
+        warning.Str("text").ShouldContain("80%");
+        timeline.Single(i => i.Str("type") == "sla_breach").Str("text").ShouldContain("no first response");
     }
 }
 

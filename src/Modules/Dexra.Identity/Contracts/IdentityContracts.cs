@@ -66,3 +66,25 @@ public sealed record ContactsMerged(Guid WorkspaceId, Guid MergeId, Guid Survivo
 /// <see cref="SurvivorId"/>. When <see cref="MergeId"/> is set, what that merge moved goes back.
 /// </summary>
 public sealed record ContactUnmerged(Guid WorkspaceId, Guid? MergeId, Guid SurvivorId, Guid RestoredContactId) : INotification;
+
+/// <summary>What the workspace knows about a contact beyond identities: key/value attributes (<c>vip=true</c>, <c>plan=enterprise</c>) and agents' notes.</summary>
+public sealed record ContactProfile(Guid ContactId, IReadOnlyDictionary<string, string> Attributes, string? Notes);
+
+/// <summary>A contact's attributes and notes (empty when the contact has none). Keys are lower-case.</summary>
+public sealed record GetContactProfile(Guid WorkspaceId, Guid ContactId) : IQuery<ContactProfile>;
+
+/// <summary>
+/// Changes a contact's attributes: with <paramref name="Replace"/> the given set becomes the whole
+/// set, otherwise the given keys are set and a null value removes its key. Notes change when not null.
+/// </summary>
+public sealed record UpdateContactProfile(Guid WorkspaceId, Guid ContactId, IReadOnlyDictionary<string, string?>? Attributes, string? Notes, bool Replace)
+    : ICommand<ContactProfile>;
+
+public static class ContactAttributeKeys
+{
+    /// <summary>A contact with <c>vip=true</c> is routed ahead of others.</summary>
+    public const string Vip = "vip";
+
+    public static bool IsVip(IReadOnlyDictionary<string, string> attributes) =>
+        attributes.TryGetValue(Vip, out var value) && value.Trim().ToLowerInvariant() is "true" or "yes" or "1";
+}

@@ -12,6 +12,16 @@ internal sealed class Contact
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public Guid? MergedInto { get; set; }
+    public string? Notes { get; set; }
+}
+
+/// <summary>One key/value fact about a contact (<c>plan=enterprise</c>); routing rules match on them.</summary>
+internal sealed class ContactAttribute
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid ContactId { get; set; }
+    public required string Key { get; set; }
+    public required string Value { get; set; }
 }
 
 /// <summary>A (kind, normalised value) pair owned by one contact. Raw rows could not be normalised and never match.</summary>
@@ -62,6 +72,7 @@ internal sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> opti
     public const string Schema = "identity";
 
     public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<ContactAttribute> ContactAttributes => Set<ContactAttribute>();
     public DbSet<StoredIdentity> Identities => Set<StoredIdentity>();
     public DbSet<ContactMerge> Merges => Set<ContactMerge>();
     public DbSet<MergeSuggestion> MergeSuggestions => Set<MergeSuggestion>();
@@ -75,8 +86,16 @@ internal sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> opti
             c.ToTable("contacts");
             c.HasKey(x => new { x.WorkspaceId, x.Id });
             c.Property(x => x.Name).HasMaxLength(300);
+            c.Property(x => x.Notes).HasMaxLength(4000);
             c.HasIndex(x => new { x.WorkspaceId, x.CreatedAt, x.Id });
             c.HasIndex(x => x.Name).HasMethod("gin").HasOperators("gin_trgm_ops");
+        });
+        modelBuilder.Entity<ContactAttribute>(a =>
+        {
+            a.ToTable("contact_attributes");
+            a.HasKey(x => new { x.WorkspaceId, x.ContactId, x.Key });
+            a.Property(x => x.Key).HasMaxLength(50);
+            a.Property(x => x.Value).HasMaxLength(500);
         });
         modelBuilder.Entity<StoredIdentity>(i =>
         {

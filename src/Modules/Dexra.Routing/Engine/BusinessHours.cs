@@ -62,4 +62,76 @@ internal sealed record BusinessHours(IReadOnlyList<OpeningInterval> Weekly, IRea
     }
 
     private static DayOfWeek NextDay(DayOfWeek d) => (DayOfWeek)(((int)d + 1) % 7);
+
+    /// <summary>
+    /// The moment <paramref name="duration"/> of working time after <paramref name="start"/> has
+    /// passed: time outside the weekly hours, on holidays and at weekends does not count. Null when
+    /// the schedule has no opening within a year (an SLA clock then never runs out).
+    /// </summary>
+    public DateTimeOffset? AddWorkingTime(DateTimeOffset start, TimeSpan duration, TimeZoneInfo zone)
+    {
+        var remaining = duration < TimeSpan.Zero ? TimeSpan.Zero : duration;
+        var cursor = start.ToUniversalTime();
+        var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(start, zone).DateTime).AddDays(-1);
+        for (var i = 0; i < 400; i++)
+        {
+            foreach (var (open, close) in Openings(firstDay.AddDays(i), zone))
+            {
+                var from = open > cursor ? open : cursor;
+                if (from >= close)
+                {
+                    continue;
+                }
+
+                var available = close - from;
+                if (available >= remaining)
+                {
+                    return from + remaining;
+                }
+
+                remaining -= available;
+                cursor = close;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The opening intervals that start on a local date, in UTC, earliest first; none on a holiday.</summary>
+    private IEnumerable<(DateTimeOffset Open, DateTimeOffset Close)> Openings(DateOnly date, TimeZoneInfo zone)
+    {
+        if (Holidays?.Contains(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) == true)
+        {
+            return [];
+        }
+
+        var list = new List<(DateTimeOffset, DateTimeOffset)>();
+        foreach (var interval in Weekly)
+        {
+            if (interval.Weekday != date.DayOfWeek || !TryTime(interval.Open, out var open) || !TryTime(interval.Close, out var close))
+            {
+                continue;
+            }
+
+            var closeDate = close > open ? date : date.AddDays(1);
+            list.Add((ToUtc(date.ToDateTime(open), zone), ToUtc(closeDate.ToDateTime(close), zone)));
+        }
+
+        return list.OrderBy(x => x.Item1);
+    }
+
+    /// <summary>
+    /// Local wall time to UTC. A time skipped by a DST jump happens at the end of the jump (09:30
+    /// in a 09:00-10:00 gap counts as 10:00); a repeated hour counts once, as standard time.
+    /// </summary>
+    internal static DateTimeOffset ToUtc(DateTime local, TimeZoneInfo zone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        for (var i = 0; i < 180 && zone.IsInvalidTime(local); i++)
+        {
+            local = local.AddMinutes(1);
+        }
+
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dexra.Conversations.Contracts;
+using Dexra.Identity.Contracts;
 using Dexra.Routing.Persistence;
 using Dexra.SharedKernel.Persistence;
 using Dexra.Workspaces.Contracts;
@@ -15,6 +16,9 @@ namespace Dexra.Routing.Engine;
 /// </summary>
 internal sealed class Router(DbSession session, RoutingDbContext db, IMediator mediator, TimeProvider clock)
 {
+    /// <summary>How many priority steps a contact with <c>vip=true</c> is raised above what the rules give.</summary>
+    public const int VipBoost = 1;
+
     public const string OutOfHoursDefault = "Thanks for your message. We are closed right now; an agent will answer as soon as we are back.";
 
     /// <summary>Files a new conversation in the queue (rule: team, priority, skills) and drains the queue.</summary>
@@ -28,12 +32,19 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
 
         var w = opened.WorkspaceId;
         await using var tx = await session.BeginAsync(cancellationToken: ct);
+
+        // Read before taking the workspace lock: every query under it lengthens the line of waiting ingests.
+        var contact = await mediator.Send(new GetContactProfile(w, opened.ContactId), ct);
         await LockAsync(w, ct);
         var rules = await db.Rules.AsNoTracking().Where(r => r.WorkspaceId == w).OrderBy(r => r.Position).ThenBy(r => r.CreatedAt).ToListAsync(ct);
-        var rule = rules.FirstOrDefault(r => Matches(r, opened));
-        if (rule is { Priority: not 0 })
+        var rule = rules.FirstOrDefault(r => Matches(r, opened, contact.Attributes));
+
+        // A VIP goes ahead of everyone a rule put at the same priority, even when no rule speaks of VIPs.
+        var vip = ContactAttributeKeys.IsVip(contact.Attributes);
+        var priority = Math.Min(10, (rule?.Priority ?? 0) + (vip ? VipBoost : 0));
+        if (priority != 0)
         {
-            await mediator.Send(new SetConversationPriority(w, opened.ConversationId, rule.Priority), ct);
+            await mediator.Send(new SetConversationPriority(w, opened.ConversationId, priority), ct);
         }
 
         db.Queue.Add(new QueueEntry
@@ -43,10 +54,11 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
             ContactId = opened.ContactId,
             TeamId = rule?.TeamId,
             Kind = CapacityKinds.Of(opened.ChannelType),
-            Priority = rule?.Priority ?? 0,
+            Priority = priority,
             Skills = rule?.Skills ?? [],
             PreferredAgentId = opened.PreviousAssigneeId,
             RuleName = rule?.Name,
+            Vip = vip,
             CreatedAt = opened.CreatedAt,
         });
         await db.SaveChangesAsync(ct);
@@ -79,8 +91,13 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    internal static bool Matches(RoutingRule rule, ConversationOpened opened)
+    internal static bool Matches(RoutingRule rule, ConversationOpened opened, IReadOnlyDictionary<string, string> contactAttributes)
     {
+        if (rule.Attributes.Count > 0 && !Rules.RuleAttributes.Hold(rule.Attributes, contactAttributes))
+        {
+            return false;
+        }
+
         if (rule.ChannelTypes.Count > 0 && !rule.ChannelTypes.Contains(opened.ChannelType, StringComparer.OrdinalIgnoreCase))
         {
             return false;
@@ -163,6 +180,11 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
             if (entry.RuleName is not null)
             {
                 reasons.Add($"rule '{entry.RuleName}'");
+            }
+
+            if (entry.Vip)
+            {
+                reasons.Add("VIP contact");
             }
 
             if (required.Count > 0 && chosen.Id != entry.PreferredAgentId)

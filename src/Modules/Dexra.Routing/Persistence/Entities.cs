@@ -24,6 +24,9 @@ internal sealed class RoutingRule
     public List<string> ChannelTypes { get; set; } = [];
     public List<string> Keywords { get; set; } = [];
     public string? Language { get; set; }
+
+    /// <summary>Contact attributes that must all hold, as <c>key=value</c> (values compared case-insensitively).</summary>
+    public List<string> Attributes { get; set; } = [];
     public Guid? TeamId { get; set; }
     public int Priority { get; set; }
     public List<string> Skills { get; set; } = [];
@@ -42,6 +45,7 @@ internal sealed class QueueEntry
     public List<string> Skills { get; set; } = [];
     public Guid? PreferredAgentId { get; set; }
     public string? RuleName { get; set; }
+    public bool Vip { get; set; }
     public bool AutoReplied { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -12,18 +12,47 @@ namespace Dexra.Routing.Rules;
 
 /// <summary>Conditions (all given must hold): channel types, any keyword, language. Actions: team, priority, skills.</summary>
 internal sealed record RuleBody(string? Name, int? Position, List<string>? ChannelTypes, List<string>? Keywords, string? Language,
-    Guid? TeamId, int? Priority, List<string>? Skills);
+    Guid? TeamId, int? Priority, List<string>? Skills, Dictionary<string, string>? Attributes = null, bool? ClearTeam = null);
 
 internal sealed record RuleDto(Guid Id, string Name, int Position, IReadOnlyList<string> ChannelTypes, IReadOnlyList<string> Keywords, string? Language,
-    Guid? TeamId, int Priority, IReadOnlyList<string> Skills);
+    Guid? TeamId, int Priority, IReadOnlyList<string> Skills, IReadOnlyDictionary<string, string> Attributes);
 
 internal sealed record SlaPolicyBody(string? Name, int? Priority, int? FirstResponseSeconds, int? ResolutionSeconds);
 
 internal sealed record SlaPolicyDto(Guid Id, string Name, int Priority, int? FirstResponseSeconds, int? ResolutionSeconds);
 
+/// <summary>Attribute conditions of a rule, stored as <c>key=value</c>; keys lower-case like contact attribute keys.</summary>
+internal static class RuleAttributes
+{
+    public static IReadOnlyDictionary<string, string> Parse(IEnumerable<string> stored) =>
+        stored.Select(s => s.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+
+    public static List<string> Format(IReadOnlyDictionary<string, string> attributes)
+    {
+        var list = new List<string>();
+        foreach (var (rawKey, rawValue) in attributes)
+        {
+            var key = rawKey.Trim().ToLowerInvariant();
+            var value = rawValue?.Trim() ?? "";
+            if (key.Length is 0 or > 50 || key.Contains('=', StringComparison.Ordinal) || value.Length is 0 or > 500)
+            {
+                throw RequestValidationException.For("attributes", "Each condition is a key (1 to 50 characters, no '=') and a value (1 to 500 characters).");
+            }
+
+            list.Add($"{key}={value}");
+        }
+
+        return list.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    public static bool Hold(IEnumerable<string> conditions, IReadOnlyDictionary<string, string> contact) =>
+        Parse(conditions).All(c => contact.TryGetValue(c.Key, out var value) && string.Equals(value.Trim(), c.Value, StringComparison.OrdinalIgnoreCase));
+}
+
 internal static class RuleEndpoints
 {
-    private static RuleDto ToDto(RoutingRule r) => new(r.Id, r.Name, r.Position, r.ChannelTypes, r.Keywords, r.Language, r.TeamId, r.Priority, r.Skills);
+    public static RuleDto ToDto(RoutingRule r) => new(r.Id, r.Name, r.Position, r.ChannelTypes, r.Keywords, r.Language, r.TeamId, r.Priority, r.Skills,
+        RuleAttributes.Parse(r.Attributes));
 
     private static SlaPolicyDto ToDto(SlaPolicy p) => new(p.Id, p.Name, p.Priority, p.FirstResponseSeconds, p.ResolutionSeconds);
 
@@ -32,7 +61,7 @@ internal static class RuleEndpoints
             ? throw RequestValidationException.For(field, "Each value must have 1 to 200 characters.")
             : values.Select(v => v.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
 
-    private static async Task ApplyAsync(RoutingDbContext db, Guid w, RoutingRule rule, RuleBody body, CancellationToken ct)
+    public static async Task ApplyAsync(RoutingDbContext db, Guid w, RoutingRule rule, RuleBody body, CancellationToken ct)
     {
         if (body.Name is not null)
         {
@@ -56,12 +85,48 @@ internal static class RuleEndpoints
             rule.Priority = priority is < -10 or > 10 ? throw RequestValidationException.For("priority", "Between -10 and 10.") : priority;
         }
 
-        if (body.TeamId is { } teamId)
+        if (body.Attributes is not null)
+        {
+            rule.Attributes = RuleAttributes.Format(body.Attributes);
+        }
+
+        if (body.ClearTeam == true)
+        {
+            rule.TeamId = null;
+        }
+        else if (body.TeamId is { } teamId)
         {
             rule.TeamId = await db.Teams.AnyAsync(t => t.WorkspaceId == w && t.Id == teamId, ct)
                 ? teamId
                 : throw RequestValidationException.For("teamId", "No such team in this workspace.");
         }
+    }
+
+    public static async Task<SlaPolicy> SaveSlaAsync(RoutingDbContext db, TimeProvider clock, Guid w, SlaPolicyBody body, CancellationToken ct)
+    {
+        var priority = body.Priority ?? 0;
+        if (priority is < -10 or > 10)
+        {
+            throw RequestValidationException.For("priority", "Between -10 and 10.");
+        }
+
+        if (body.FirstResponseSeconds is <= 0 || body.ResolutionSeconds is <= 0)
+        {
+            throw RequestValidationException.For("firstResponseSeconds", "Targets are positive numbers of seconds.");
+        }
+
+        var policy = await db.SlaPolicies.SingleOrDefaultAsync(p => p.WorkspaceId == w && p.Priority == priority, ct);
+        if (policy is null)
+        {
+            policy = new SlaPolicy { WorkspaceId = w, Id = NewId.Next(), Name = "", Priority = priority, CreatedAt = clock.GetUtcNow() };
+            db.SlaPolicies.Add(policy);
+        }
+
+        policy.Name = string.IsNullOrWhiteSpace(body.Name) ? $"Priority {priority}" : body.Name.Trim();
+        policy.FirstResponseSeconds = body.FirstResponseSeconds;
+        policy.ResolutionSeconds = body.ResolutionSeconds;
+        await db.SaveChangesAsync(ct);
+        return policy;
     }
 
     public static void Map(RouteGroupBuilder api)
@@ -118,24 +183,7 @@ internal static class RuleEndpoints
 
         sla.MapPut("/", async (SlaPolicyBody body, ClaimsPrincipal user, RoutingDbContext db, TimeProvider clock, CancellationToken ct) =>
         {
-            var w = user.GetWorkspaceId();
-            var priority = body.Priority ?? 0;
-            if (body.FirstResponseSeconds is <= 0 || body.ResolutionSeconds is <= 0)
-            {
-                throw RequestValidationException.For("firstResponseSeconds", "Targets are positive numbers of seconds.");
-            }
-
-            var policy = await db.SlaPolicies.SingleOrDefaultAsync(p => p.WorkspaceId == w && p.Priority == priority, ct);
-            if (policy is null)
-            {
-                policy = new SlaPolicy { WorkspaceId = w, Id = NewId.Next(), Name = "", Priority = priority, CreatedAt = clock.GetUtcNow() };
-                db.SlaPolicies.Add(policy);
-            }
-
-            policy.Name = string.IsNullOrWhiteSpace(body.Name) ? $"Priority {priority}" : body.Name.Trim();
-            policy.FirstResponseSeconds = body.FirstResponseSeconds;
-            policy.ResolutionSeconds = body.ResolutionSeconds;
-            await db.SaveChangesAsync(ct);
+            var policy = await SaveSlaAsync(db, clock, user.GetWorkspaceId(), body, ct);
             return TypedResults.Ok(ToDto(policy));
         }).RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Set the SLA targets (first response, resolution) of a priority.");
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Dexra.Conversations.Contracts;
+using Dexra.Routing.Engine;
 using Dexra.Routing.Persistence;
+using Dexra.Workspaces.Contracts;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -15,22 +17,30 @@ internal static class SlaTargets
 {
     public const string FirstResponse = "first_response";
     public const string Resolution = "resolution";
+    public const string FirstResponseWarning = "first_response_warn";
+    public const string ResolutionWarning = "resolution_warn";
     public const string BreachItemType = "sla_breach";
+    public const string WarningItemType = "sla_warning";
 }
 
-/// <summary>Checks SLA clocks: each breach of an unresolved conversation writes one <c>sla_breach</c> item.</summary>
-internal sealed class SlaChecker(DbSession session, RoutingDbContext db, IMediator mediator, TimeProvider clock)
+/// <summary>
+/// Checks SLA clocks: each warning (at <c>Dexra:Routing:SlaWarningPercent</c>, 80 by default) and
+/// each breach of an unresolved conversation writes one <c>sla_warning</c>/<c>sla_breach</c> item.
+/// Clocks run in the working time of the conversation's team (its business hours and holidays in
+/// the workspace time zone); without a team or hours they run around the clock.
+/// </summary>
+internal sealed class SlaChecker(DbSession session, RoutingDbContext db, IMediator mediator, TimeProvider clock, IConfiguration configuration)
 {
     public async Task<int> CheckAsync(CancellationToken ct)
     {
         var workspaces = await db.SlaPolicies.AsNoTracking().Select(p => p.WorkspaceId).Distinct().ToListAsync(ct);
-        var breaches = 0;
+        var events = 0;
         foreach (var w in workspaces)
         {
-            breaches += await CheckWorkspaceAsync(w, ct);
+            events += await CheckWorkspaceAsync(w, ct);
         }
 
-        return breaches;
+        return events;
     }
 
     public async Task<int> CheckWorkspaceAsync(Guid w, CancellationToken ct)
@@ -42,8 +52,15 @@ internal sealed class SlaChecker(DbSession session, RoutingDbContext db, IMediat
             return 0;
         }
 
+        var warnPercent = Math.Clamp(configuration.GetValue("Dexra:Routing:SlaWarningPercent", 80), 1, 100);
         var now = clock.GetUtcNow();
-        var due = await mediator.Send(new ListUnresolvedConversations(w, now.AddSeconds(-shortest.Value), 1000), ct);
+        var settings = await mediator.Send(new GetWorkspaceSettings(w), ct);
+        var zone = BusinessHours.Zone(settings?.TimeZone);
+        var teams = await db.Teams.AsNoTracking().Where(t => t.WorkspaceId == w).ToDictionaryAsync(t => t.Id, t => BusinessHours.Parse(t.Hours), ct);
+        var queuedTeams = await db.Queue.AsNoTracking().Where(q => q.WorkspaceId == w && q.TeamId != null).ToDictionaryAsync(q => q.ConversationId, q => q.TeamId, ct);
+
+        // Working time never runs faster than the calendar, so nothing younger than the shortest warning can be due.
+        var due = await mediator.Send(new ListUnresolvedConversations(w, now.AddSeconds(-shortest.Value * warnPercent / 100.0), 1000), ct);
         var count = 0;
         foreach (var c in due)
         {
@@ -52,24 +69,48 @@ internal sealed class SlaChecker(DbSession session, RoutingDbContext db, IMediat
                 continue;
             }
 
-            var age = now - c.CreatedAt;
-            if (c.FirstResponseAt is null && policy.FirstResponseSeconds is { } first && age.TotalSeconds > first)
+            var teamId = c.TeamId ?? queuedTeams.GetValueOrDefault(c.Id);
+            var hours = teamId is { } t ? teams.GetValueOrDefault(t) : null;
+            if (c.FirstResponseAt is null && policy.FirstResponseSeconds is { } first)
             {
-                count += await BreachAsync(w, c.Id, SlaTargets.FirstResponse,
-                    string.Create(CultureInfo.InvariantCulture, $"SLA breached ({policy.Name}): no first response within {first} s."), ct) ? 1 : 0;
+                count += await ClockAsync(w, c, policy, hours, zone, first, warnPercent, now, SlaTargets.FirstResponse, "no first response", ct);
             }
 
-            if (policy.ResolutionSeconds is { } resolution && age.TotalSeconds > resolution)
+            if (policy.ResolutionSeconds is { } resolution)
             {
-                count += await BreachAsync(w, c.Id, SlaTargets.Resolution,
-                    string.Create(CultureInfo.InvariantCulture, $"SLA breached ({policy.Name}): not resolved within {resolution} s."), ct) ? 1 : 0;
+                count += await ClockAsync(w, c, policy, hours, zone, resolution, warnPercent, now, SlaTargets.Resolution, "not resolved", ct);
             }
         }
 
         return count;
     }
 
-    private async Task<bool> BreachAsync(Guid w, Guid conversationId, string target, string text, CancellationToken ct)
+    /// <summary>When the target of <paramref name="seconds"/> runs out for a conversation opened at <paramref name="start"/>.</summary>
+    internal static DateTimeOffset? DueAt(DateTimeOffset start, double seconds, BusinessHours? hours, TimeZoneInfo zone) =>
+        hours is null ? start.AddSeconds(seconds) : hours.AddWorkingTime(start, TimeSpan.FromSeconds(seconds), zone);
+
+    private async Task<int> ClockAsync(Guid w, ConversationRoutingInfo c, SlaPolicy policy, BusinessHours? hours, TimeZoneInfo zone,
+        int seconds, int warnPercent, DateTimeOffset now, string target, string what, CancellationToken ct)
+    {
+        var inWorkingTime = hours is null ? "" : " working";
+        if (DueAt(c.CreatedAt, seconds, hours, zone) is { } dueAt && now >= dueAt)
+        {
+            return await RecordAsync(w, c.Id, target, SlaTargets.BreachItemType,
+                string.Create(CultureInfo.InvariantCulture, $"SLA breached ({policy.Name}): {what} within {seconds} s{inWorkingTime}, due {dueAt:u}."), ct) ? 1 : 0;
+        }
+
+        if (warnPercent < 100 && DueAt(c.CreatedAt, seconds * warnPercent / 100.0, hours, zone) is { } warnAt && now >= warnAt)
+        {
+            var dueText = DueAt(c.CreatedAt, seconds, hours, zone) is { } d ? d.ToString("u", CultureInfo.InvariantCulture) : "later";
+            var warning = target == SlaTargets.FirstResponse ? SlaTargets.FirstResponseWarning : SlaTargets.ResolutionWarning;
+            return await RecordAsync(w, c.Id, warning, SlaTargets.WarningItemType,
+                string.Create(CultureInfo.InvariantCulture, $"SLA at risk ({policy.Name}): {warnPercent}% of {seconds} s{inWorkingTime} used, {what} yet; due {dueText}."), ct) ? 1 : 0;
+        }
+
+        return 0;
+    }
+
+    private async Task<bool> RecordAsync(Guid w, Guid conversationId, string target, string itemType, string text, CancellationToken ct)
     {
         await using var tx = await session.BeginAsync(cancellationToken: ct);
         await using var cmd = session.CreateCommand(
@@ -83,7 +124,7 @@ internal sealed class SlaChecker(DbSession session, RoutingDbContext db, IMediat
             return false;
         }
 
-        await mediator.Send(new RecordConversationEvent(w, conversationId, SlaTargets.BreachItemType, text), ct);
+        await mediator.Send(new RecordConversationEvent(w, conversationId, itemType, text), ct);
         await tx.CommitAsync(ct);
         return true;
     }

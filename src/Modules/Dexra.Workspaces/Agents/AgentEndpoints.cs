@@ -104,6 +104,7 @@ internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agen
     : ICommandHandler<CreateAgent, AgentInfo>,
       ICommandHandler<UpdateAgent, AgentInfo>,
       ICommandHandler<SetPresence, AgentInfo>,
+      ICommandHandler<ChangeAgentPresence, AgentInfo>,
       IQueryHandler<ListAgents, IReadOnlyList<AgentInfo>>,
       IQueryHandler<GetAgent, AgentInfo?>
 {
@@ -141,6 +142,11 @@ internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agen
 
         return agent.ToInfo();
     }
+
+    public ValueTask<AgentInfo> Handle(ChangeAgentPresence command, CancellationToken cancellationToken) =>
+        AgentPresence.All.Contains(command.Status)
+            ? Handle(new SetPresence(command.WorkspaceId, command.AgentId, command.Status), cancellationToken)
+            : throw RequestValidationException.For("status", "The status must be one of: online, busy, away, offline.");
 
     public async ValueTask<IReadOnlyList<AgentInfo>> Handle(ListAgents query, CancellationToken cancellationToken)
     {

@@ -47,6 +47,11 @@ namespace Dexra.Identity.Persistence.Migrations
                         .HasColumnType("character varying(300)")
                         .HasColumnName("name");
 
+                    b.Property<string>("Notes")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("notes");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -64,6 +69,33 @@ namespace Dexra.Identity.Persistence.Migrations
                         .HasDatabaseName("ix_contacts_workspace_id_created_at_id");
 
                     b.ToTable("contacts", "identity");
+                });
+
+            modelBuilder.Entity("Dexra.Identity.Persistence.ContactAttribute", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("contact_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("value");
+
+                    b.HasKey("WorkspaceId", "ContactId", "Key")
+                        .HasName("pk_contact_attributes");
+
+                    b.ToTable("contact_attributes", "identity");
                 });
 
             modelBuilder.Entity("Dexra.Identity.Persistence.ContactMerge", b =>

@@ -98,6 +98,10 @@ namespace Dexra.Routing.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("team_id");
 
+                    b.Property<bool>("Vip")
+                        .HasColumnType("boolean")
+                        .HasColumnName("vip");
+
                     b.HasKey("WorkspaceId", "ConversationId")
                         .HasName("pk_queue");
 
@@ -116,6 +120,11 @@ namespace Dexra.Routing.Persistence.Migrations
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.PrimitiveCollection<List<string>>("Attributes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("attributes");
 
                     b.PrimitiveCollection<List<string>>("ChannelTypes")
                         .IsRequired()
