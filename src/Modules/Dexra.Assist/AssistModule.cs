@@ -49,5 +49,6 @@ public static class AssistModule
         ArticleEndpoints.Map(api);
         SearchEndpoints.Map(api);
         AnswerEndpoints.Map(api);
+        HelpCentreEndpoints.Map(app);
     }
 }

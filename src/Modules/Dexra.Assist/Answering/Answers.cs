@@ -104,7 +104,7 @@ internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistD
         return entries.Select(e => new LoggedAnswer(
             e.Id, e.Kind, e.Question, e.Answer,
             sources[e.Id].Select(s => articles.TryGetValue(s.Id, out var a)
-                ? new LoggedSource(s.Kind, s.Id, a.Title, Bot.HelpCentre.ArticleUrl(null, query.WorkspaceId, a.Slug))
+                ? new LoggedSource(s.Kind, s.Id, a.Title, Contracts.HelpCentreLinks.Article(query.WorkspaceId, a.Slug))
                 : new LoggedSource(s.Kind, s.Id, null, null)).ToList(),
             e.Confidence, e.Handoff, e.Engine, e.Helpful, e.CreatedAt)).ToList();
     }

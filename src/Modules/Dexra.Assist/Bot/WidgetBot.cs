@@ -62,7 +62,17 @@ internal sealed class BotTrigger(BotQueue queue, IOptions<BotOptions> options) :
                 continue;
             }
 
-            var message = JsonSerializer.SerializeToElement(e.Payload, e.Payload.GetType(), JsonSerializerOptions.Web);
+            JsonElement message;
+            try
+            {
+                message = JsonSerializer.SerializeToElement(e.Payload, e.Payload.GetType(), JsonSerializerOptions.Web);
+            }
+            catch (NotSupportedException)
+            {
+                // An event the bot cannot read is one it does not answer; the message itself is already safe.
+                continue;
+            }
+
             if (Str(message, "direction") != "inbound" || message.TryGetProperty("private", out var p) && p.ValueKind == JsonValueKind.True)
             {
                 continue;
@@ -195,7 +205,7 @@ internal sealed class WidgetBot(
         {
             if (source.Kind == SourceKinds.Article && articles.TryGetValue(source.Id, out var article))
             {
-                lines.Add($"Source: {article.Title} {HelpCentre.ArticleUrl(options.Value.PublicUrl, w, article.Slug)}");
+                lines.Add($"Source: {article.Title} {$"{(options.Value.PublicUrl ?? "").TrimEnd('/')}{HelpCentreLinks.Article(w, article.Slug)}"}");
             }
             else if (source.Kind != SourceKinds.Article)
             {
@@ -209,12 +219,4 @@ internal sealed class WidgetBot(
         text.Append(string.Join("\n", lines.Distinct()));
         return text.ToString();
     }
-}
-
-internal static class HelpCentre
-{
-    public static string Path(Guid workspaceId) => $"/help/{workspaceId:N}";
-
-    public static string ArticleUrl(string? publicUrl, Guid workspaceId, string slug) =>
-        $"{(publicUrl ?? "").TrimEnd('/')}{Path(workspaceId)}/{slug}";
 }
