@@ -2,7 +2,7 @@ using Mediator;
 
 namespace Dexra.Assist.Contracts;
 
-/// <param name="Snippet">With a search: the matching words highlighted with &lt;b&gt; (HTML-escaped otherwise).</param>
+/// <param name="Snippet">With a search: HTML-escaped, with the matching words in &lt;mark&gt;.</param>
 public sealed record KbArticleSummary(Guid Id, string Slug, string Title, string? Category, bool Published, string? Snippet, DateTimeOffset UpdatedAt);
 
 /// <param name="Html">The Markdown rendered and sanitised (raw HTML escaped, script links dropped).</param>

@@ -23,7 +23,7 @@ internal sealed class KnowledgeBaseContractHandlers(AssistDbContext db, IMediato
             var meta = await db.Articles.AsNoTracking().Where(a => a.WorkspaceId == query.WorkspaceId && ids.Contains(a.Id))
                 .Select(a => new { a.Id, a.Category, a.UpdatedAt }).ToDictionaryAsync(a => a.Id, cancellationToken);
             return hits.Where(h => meta.ContainsKey(h.ArticleId))
-                .Select(h => new KbArticleSummary(h.ArticleId, h.Slug, h.Title, meta[h.ArticleId].Category, true, h.Snippet, meta[h.ArticleId].UpdatedAt))
+                .Select(h => new KbArticleSummary(h.ArticleId, h.Slug, h.Title, meta[h.ArticleId].Category, true, SafeSnippet(h.Snippet), meta[h.ArticleId].UpdatedAt))
                 .ToList();
         }
 
@@ -58,6 +58,10 @@ internal sealed class KnowledgeBaseContractHandlers(AssistDbContext db, IMediato
 
     public ValueTask<string> Handle(RenderArticleMarkdown query, CancellationToken cancellationToken) =>
         ValueTask.FromResult(TextTools.ToHtml(query.Markdown));
+
+    /// <summary>Headlines come back raw from the article text: escape everything, then restore only the highlight marks.</summary>
+    private static string SafeSnippet(string snippet) =>
+        WebUtility.HtmlEncode(snippet).Replace("&lt;mark&gt;", "<mark>", StringComparison.Ordinal).Replace("&lt;/mark&gt;", "</mark>", StringComparison.Ordinal);
 
     private static KbArticle ToContract(ArticleInfo a) => new(a.Id, a.Slug, a.Title, a.Body, a.Html, a.Category, a.Published, a.UpdatedAt);
 }
