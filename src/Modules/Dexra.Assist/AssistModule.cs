@@ -1,5 +1,6 @@
 using System.ClientModel;
 using Dexra.Assist.Answering;
+using Dexra.Assist.Bot;
 using Dexra.Assist.KnowledgeBase;
 using Dexra.Assist.Persistence;
 using Dexra.Assist.Retrieval;
@@ -24,6 +25,10 @@ public static class AssistModule
         services.AddScoped<Retriever>();
         services.AddScoped<AnswerEngine>();
         services.AddScoped<AnswerLog>();
+        services.Configure<BotOptions>(configuration.GetSection(BotOptions.Section));
+        services.AddSingleton<BotQueue>();
+        services.AddScoped<WidgetBot>();
+        services.AddHostedService<BotWorker>();
 
         // A chat model only when one is configured; otherwise the offline extractive engine answers.
         var openAI = configuration.GetSection(OpenAISection);
@@ -44,5 +49,6 @@ public static class AssistModule
         ArticleEndpoints.Map(api);
         SearchEndpoints.Map(api);
         AnswerEndpoints.Map(api);
+        HelpCentreEndpoints.Map(app);
     }
 }

@@ -30,6 +30,16 @@ internal sealed record SuggestionItem(Guid Id, string Text, IReadOnlyList<Source
 
 internal sealed record SuggestReplies(Guid WorkspaceId, Guid ConversationId) : IQuery<IReadOnlyList<SuggestionItem>>;
 
+/// <param name="Title">An article's title, or the subject or channel of a message.</param>
+/// <param name="Url">The public help-centre page of an article.</param>
+internal sealed record LoggedSource(string Kind, Guid Id, string? Title, string? Url);
+
+internal sealed record LoggedAnswer(
+    Guid Id, string Kind, string Question, string? Answer, IReadOnlyList<LoggedSource> Sources, double Confidence, bool Handoff, string Engine, bool? Helpful, DateTimeOffset CreatedAt);
+
+/// <summary>The bot answers and suggestions logged in a conversation, oldest first, for agents to review and rate.</summary>
+internal sealed record ListLoggedAnswers(Guid WorkspaceId, Guid ConversationId) : IQuery<IReadOnlyList<LoggedAnswer>>;
+
 internal sealed class AskAssistantValidator : AbstractValidator<AskAssistant>
 {
     public AskAssistantValidator() => RuleFor(x => x.Question).NotEmpty().MaximumLength(4000).OverridePropertyName("question");
@@ -44,6 +54,9 @@ internal static class AnswerKinds
 {
     public const string Answer = "answer";
     public const string Suggestion = "suggestion";
+
+    /// <summary>What the widget bot said (or its handoff) in a conversation.</summary>
+    public const string Bot = "bot";
 }
 
 internal sealed class AnswerLog(AssistDbContext db, TimeProvider clock)
@@ -74,8 +87,28 @@ internal sealed class AnswerLog(AssistDbContext db, TimeProvider clock)
 internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistDbContext db, IConversationHistorySource history, TimeProvider clock)
     : ICommandHandler<AskAssistant, AnswerResponse>,
       ICommandHandler<RateAnswer, bool>,
-      IQueryHandler<SuggestReplies, IReadOnlyList<SuggestionItem>>
+      IQueryHandler<SuggestReplies, IReadOnlyList<SuggestionItem>>,
+      IQueryHandler<ListLoggedAnswers, IReadOnlyList<LoggedAnswer>>
 {
+    public async ValueTask<IReadOnlyList<LoggedAnswer>> Handle(ListLoggedAnswers query, CancellationToken cancellationToken)
+    {
+        var entries = await db.AnswerLog.AsNoTracking()
+            .Where(a => a.WorkspaceId == query.WorkspaceId && a.ConversationId == query.ConversationId)
+            .OrderBy(a => a.CreatedAt).ThenBy(a => a.Id)
+            .Take(200)
+            .ToListAsync(cancellationToken);
+        var sources = entries.ToDictionary(e => e.Id, e => JsonSerializer.Deserialize<List<SourceRef>>(e.Sources, JsonSerializerOptions.Web) ?? []);
+        var articleIds = sources.Values.SelectMany(s => s).Where(s => s.Kind == SourceKinds.Article).Select(s => s.Id).Distinct().ToList();
+        var articles = await db.Articles.AsNoTracking().Where(a => a.WorkspaceId == query.WorkspaceId && articleIds.Contains(a.Id))
+            .Select(a => new { a.Id, a.Title, a.Slug }).ToDictionaryAsync(a => a.Id, cancellationToken);
+        return entries.Select(e => new LoggedAnswer(
+            e.Id, e.Kind, e.Question, e.Answer,
+            sources[e.Id].Select(s => articles.TryGetValue(s.Id, out var a)
+                ? new LoggedSource(s.Kind, s.Id, a.Title, Contracts.HelpCentreLinks.Article(query.WorkspaceId, a.Slug))
+                : new LoggedSource(s.Kind, s.Id, null, null)).ToList(),
+            e.Confidence, e.Handoff, e.Engine, e.Helpful, e.CreatedAt)).ToList();
+    }
+
     public async ValueTask<AnswerResponse> Handle(AskAssistant command, CancellationToken cancellationToken)
     {
         var answer = await engine.AnswerAsync(command.WorkspaceId, command.Question, command.ContactId, cancellationToken);
@@ -135,6 +168,12 @@ internal static class AnswerEndpoints
         assist.MapPost("/answer", async (AnswerBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             TypedResults.Ok(await mediator.Send(new AskAssistant(user.GetWorkspaceId(), body.Question ?? "", body.ContactId), ct)))
             .WithSummary("What the bot would answer, with its sources; hands off when it has no source or is not confident.");
+
+        assist.MapGet("/answers", async (Guid? conversationId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            conversationId is { } id
+                ? TypedResults.Ok(new Page<LoggedAnswer>(await mediator.Send(new ListLoggedAnswers(user.GetWorkspaceId(), id), ct), null))
+                : throw RequestValidationException.For("conversationId", "Say which conversation's answers to list."))
+            .WithSummary("The bot answers and suggestions logged in a conversation, with their sources and ratings.");
 
         assist.MapPost("/answers/{id:guid}/rating", async (Guid id, RatingBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             await mediator.Send(new RateAnswer(user.GetWorkspaceId(), id, body.Helpful, user.GetAgentId()), ct)

@@ -164,7 +164,8 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
     private async Task<IReadOnlyList<Passage>> SearchHistoryAsync(Guid workspaceId, Guid contactId, QueryPlan plan, CancellationToken ct)
     {
         var entries = (await history.ContactHistoryAsync(workspaceId, contactId, HistoryLimit, ct))
-            .Where(e => e.Direction == "outbound" && !string.IsNullOrWhiteSpace(e.Text))
+            // The assistant's own answers are not sources: they only repeat one.
+            .Where(e => e.Direction == "outbound" && e.AuthorType != "assistant" && !string.IsNullOrWhiteSpace(e.Text))
             .ToList();
         if (entries.Count == 0)
         {

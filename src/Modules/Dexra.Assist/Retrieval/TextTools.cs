@@ -7,9 +7,13 @@ namespace Dexra.Assist.Retrieval;
 
 internal static partial class TextTools
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+    // Articles are shown to the public: raw HTML in the Markdown is escaped, never rendered.
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().DisableHtml().Build();
 
-    public static string ToHtml(string markdown) => Markdown.ToHtml(markdown, Pipeline);
+    public static string ToHtml(string markdown) => UnsafeLink().Replace(Markdown.ToHtml(markdown, Pipeline), "$1\"#\"");
+
+    [GeneratedRegex(@"((?:href|src)=)""\s*(?:javascript|vbscript|data):[^""]*""", RegexOptions.IgnoreCase)]
+    private static partial Regex UnsafeLink();
 
     public static string ToPlainText(string markdown) => Markdown.ToPlainText(markdown, Pipeline).Trim();
 

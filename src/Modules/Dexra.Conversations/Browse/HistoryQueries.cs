@@ -1,13 +1,18 @@
 using Dexra.Conversations.Contracts;
+using Dexra.Conversations.Persistence;
 using Dexra.Conversations.Shared;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
 
 namespace Dexra.Conversations.Browse;
 
-/// <summary>A contact's messages across channels, for handoff packets and assistance.</summary>
-internal sealed class HistoryQueries(DbSession session, ConversationStore store) : IQueryHandler<GetContactHistory, IReadOnlyList<HistoryEntry>>
+/// <summary>A contact's messages across channels, and one conversation's transcript, for handoff packets and assistance.</summary>
+internal sealed class HistoryQueries(DbSession session, ConversationStore store)
+    : IQueryHandler<GetContactHistory, IReadOnlyList<HistoryEntry>>,
+      IQueryHandler<GetConversationTranscript, ConversationTranscript?>
 {
+    private const int TranscriptLimit = 2000;
+
     public async ValueTask<IReadOnlyList<HistoryEntry>> Handle(GetContactHistory query, CancellationToken cancellationToken)
     {
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
@@ -19,7 +24,35 @@ internal sealed class HistoryQueries(DbSession session, ConversationStore store)
                 p.AddWithValue("limit", Math.Clamp(query.Limit, 1, 1000));
             }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return messages.Select(m => new HistoryEntry(m.Id, m.ConversationId, m.ChannelId ?? Guid.Empty, m.ChannelType ?? "", m.Direction,
-            m.AuthorName, m.Text ?? "", m.Subject, m.At)).ToList();
+        return messages.Select(ToEntry).ToList();
     }
+
+    public async ValueTask<ConversationTranscript?> Handle(GetConversationTranscript query, CancellationToken cancellationToken)
+    {
+        await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
+        var conversation = await store.FindAsync(query.WorkspaceId, query.ConversationId, forUpdate: false, cancellationToken);
+        if (conversation is null)
+        {
+            await tx.CommitAsync(cancellationToken);
+            return null;
+        }
+
+        // The newest messages when a conversation is very long: summaries and suggestions care about the end.
+        var messages = await store.QueryMessagesAsync(
+            "workspace_id = @w AND conversation_id = @c AND text IS NOT NULL ORDER BY at DESC, id DESC LIMIT @limit", p =>
+            {
+                p.AddWithValue("w", query.WorkspaceId);
+                p.AddWithValue("c", query.ConversationId);
+                p.AddWithValue("limit", TranscriptLimit);
+            }, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        var entries = messages
+            .OrderBy(m => m.At).ThenBy(m => m.Id)
+            .Select(m => m.Private ? ToEntry(m) with { Direction = "note" } : ToEntry(m))
+            .ToList();
+        return new ConversationTranscript(conversation.Id, conversation.ContactId, conversation.Status, entries);
+    }
+
+    private static HistoryEntry ToEntry(Message m) =>
+        new(m.Id, m.ConversationId, m.ChannelId ?? Guid.Empty, m.ChannelType ?? "", m.Direction, m.AuthorName, m.Text ?? "", m.Subject, m.At, m.AuthorType);
 }

@@ -3,6 +3,7 @@ using Mediator;
 namespace Dexra.Conversations.Contracts;
 
 /// <summary>One message of a contact's history, on whatever channel it was exchanged.</summary>
+/// <param name="AuthorType">contact, agent, assistant or system (null when not known).</param>
 public sealed record HistoryEntry(
     Guid MessageId,
     Guid ConversationId,
@@ -12,7 +13,8 @@ public sealed record HistoryEntry(
     string? AuthorName,
     string Text,
     string? Subject,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    string? AuthorType = null);
 
 /// <summary>The contact's messages across every channel and conversation, newest first (never private notes).</summary>
 public sealed record GetContactHistory(Guid WorkspaceId, Guid ContactId, int Limit) : IQuery<IReadOnlyList<HistoryEntry>>;

@@ -18,7 +18,8 @@ namespace Dexra.Conversations.Replies;
 
 internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private);
 
-internal sealed record Reply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private) : ICommand<MessageDto>;
+/// <param name="As">Who writes when it is not an agent (the assistant); null for the agent or API token.</param>
+internal sealed record Reply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, AuthorDto? As = null) : ICommand<MessageDto>;
 
 internal sealed class ReplyValidator : AbstractValidator<Reply>
 {
@@ -39,7 +40,7 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
     public async ValueTask<MessageDto> Handle(Reply command, CancellationToken cancellationToken)
     {
         var w = command.WorkspaceId;
-        var author = await Actors.AgentAsync(mediator, w, command.AgentId, cancellationToken);
+        var author = command.As ?? await Actors.AgentAsync(mediator, w, command.AgentId, cancellationToken);
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         var conversation = await store.GetAsync(w, command.ConversationId, forUpdate: true, cancellationToken);
         var now = clock.GetUtcNow();
@@ -73,7 +74,12 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
                     : original.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? original : $"Re: {original}";
             }
 
-            conversation.FirstResponseAt ??= now;
+            // The first response clock measures people: a bot answer does not stop it.
+            if (author.Type == Authors.Agent)
+            {
+                conversation.FirstResponseAt ??= now;
+            }
+
             if (!conversation.ChannelIds.Contains(channelId))
             {
                 conversation.ChannelIds.Add(channelId);

@@ -13,6 +13,7 @@ internal static class Authors
     public const string Contact = "contact";
     public const string Agent = "agent";
     public const string System = "system";
+    public const string Assistant = "assistant";
 }
 
 internal static class Directions
