@@ -16,7 +16,7 @@ using Microsoft.Extensions.Options;
 namespace Dexra.Assist.Bot;
 
 /// <summary>Settings under <c>Dexra:Assist:Bot</c>.</summary>
-public sealed class BotOptions
+internal sealed class BotOptions
 {
     public const string Section = "Dexra:Assist:Bot";
 
