@@ -28,6 +28,7 @@ public static class ChannelsModule
         services.AddSingleton<VisitorTokens>();
         services.AddScoped<WidgetRateLimits>();
         services.AddScoped<WidgetVisitors>();
+        services.AddScoped<WidgetAttachments>();
         services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }
@@ -38,5 +39,6 @@ public static class ChannelsModule
         ApiChannelEndpoints.Map(api);
         WebhookEndpoints.Map(app);
         WidgetEndpoints.Map(app);
+        WidgetAttachmentEndpoints.MapForAgents(api);
     }
 }

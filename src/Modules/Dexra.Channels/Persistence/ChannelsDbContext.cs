@@ -52,6 +52,23 @@ internal sealed class WidgetRateWindow
     public int Hits { get; set; }
 }
 
+/// <summary>
+/// The bytes of a file a customer sent (widget upload), kept beside the inbound log that carried it.
+/// <see cref="Owner"/> is the visitor id for widget uploads: only that visitor (and the workspace's agents) may read it back.
+/// </summary>
+internal sealed class StoredAttachment
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public Guid ChannelId { get; set; }
+    public required string Owner { get; set; }
+    public required string FileName { get; set; }
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    public required byte[] Content { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
 internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> options, DbSession session)
     : ModuleDbContext(options, session)
 {
@@ -60,6 +77,7 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
     public DbSet<Channel> Channels => Set<Channel>();
     public DbSet<InboundEvent> InboundEvents => Set<InboundEvent>();
     public DbSet<WidgetRateWindow> WidgetRateWindows => Set<WidgetRateWindow>();
+    public DbSet<StoredAttachment> Attachments => Set<StoredAttachment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -95,6 +113,16 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
             w.Property(x => x.Action).HasMaxLength(20);
             w.Property(x => x.Key).HasMaxLength(200);
             w.HasIndex(x => x.WindowStart);
+        });
+        modelBuilder.Entity<StoredAttachment>(a =>
+        {
+            a.ToTable("attachments");
+            a.HasKey(x => new { x.WorkspaceId, x.Id });
+            a.Property(x => x.Owner).HasMaxLength(320);
+            a.Property(x => x.FileName).HasMaxLength(255);
+            a.Property(x => x.ContentType).HasMaxLength(100);
+            // Agents' download links name the attachment only; the workspace comes from the signed-in agent.
+            a.HasIndex(x => x.Id).IsUnique();
         });
     }
 }

@@ -20,6 +20,7 @@ internal sealed class HistoryQueries(DbSession session, ConversationStore store)
             }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return messages.Select(m => new HistoryEntry(m.Id, m.ConversationId, m.ChannelId ?? Guid.Empty, m.ChannelType ?? "", m.Direction,
-            m.AuthorName, m.Text ?? "", m.Subject, m.At)).ToList();
+            m.AuthorName, m.Text ?? "", m.Subject, m.At,
+            m.Attachments is { } a ? System.Text.Json.JsonSerializer.Deserialize<List<AttachmentRef>>(a, ConversationStore.Json) : null, m.DeliveryStatus)).ToList();
     }
 }
