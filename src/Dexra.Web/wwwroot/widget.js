@@ -89,6 +89,7 @@
     ".err{color:#b00020;font-size:12px;min-height:14px}" +
     ".off textarea{height:72px;flex:none;font-family:inherit}.off .send{padding:9px 16px}.note{font-size:13px}" +
     "[hidden]{display:none!important}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
+  var CLIP = "<svg width='14' height='14' viewBox='0 0 24 24' aria-hidden='true' fill='currentColor'><path d='M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z'/></svg>";
   root.innerHTML =
     "<style>" + css + "</style>" +
     "<div class='wrap' part='widget'>" +
@@ -109,7 +110,7 @@
     "<div class='err' role='alert'></div>" +
     "<div class='row'><button type='submit' class='send leave'></button></div></form>" +
     "<form class='compose'><label class='sr' for='dexra-text'></label><textarea id='dexra-text' rows='1'></textarea>" +
-    "<button type='button' class='clip'><svg width='18' height='18' viewBox='0 0 24 24' aria-hidden='true' fill='currentColor'><path d='M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z'/></svg></button>" +
+    "<button type='button' class='clip'>" + CLIP.replace(/14/g, "18") + "</button>" +
     "<input type='file' class='sr' tabindex='-1' aria-hidden='true' accept='image/*,.pdf,.txt,.csv,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp'>" +
     "<button type='submit' class='send'></button></form>" +
     "</section>" +
@@ -186,7 +187,8 @@
       if (!onlyFile) el.appendChild(document.createTextNode(m.failed ? m.text + "\n" + (m.error ? m.error + " " + t.dismiss : t.failed) : m.text));
       files.forEach(function (f) {
         var b = document.createElement("button");
-        b.type = "button"; b.className = "f"; b.textContent = "\ud83d\udcce " + f.fileName;
+        b.type = "button"; b.className = "f"; b.innerHTML = CLIP;
+        b.appendChild(document.createTextNode(f.fileName));
         b.setAttribute("aria-label", t.download + " " + f.fileName);
         b.onclick = function () { download(f); };
         el.appendChild(b);

@@ -5,6 +5,9 @@ using Dexra.Channels.Outbound;
 using Dexra.Channels.Persistence;
 using Dexra.Channels.Widget;
 using Dexra.SharedKernel.Persistence;
+using Dexra.SharedKernel.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,5 +43,7 @@ public static class ChannelsModule
         WebhookEndpoints.Map(app);
         WidgetEndpoints.Map(app);
         WidgetAttachmentEndpoints.MapForAgents(api);
+        // /api takes API tokens only; the inbox's links ride on the agent's cookie, outside it (a GET changes nothing).
+        WidgetAttachmentEndpoints.MapForAgents(app.MapGroup("").RequireAuthorization(DexraClaims.MemberPolicy)).ExcludeFromDescription();
     }
 }

@@ -200,10 +200,10 @@ internal sealed class WidgetAttachments(DbSession session, TimeProvider clock)
     }
 }
 
-/// <summary><c>GET /api/v1/attachments/{id}</c>: a customer's file, for signed-in agents of its workspace only (404 to anyone else).</summary>
+/// <summary><c>GET /api/v1/attachments/{id}</c> (API token) and <c>GET /attachments/{id}</c> (agent cookie): a customer's file, for signed-in agents of its workspace only (404 to anyone else).</summary>
 internal static class WidgetAttachmentEndpoints
 {
-    public static void MapForAgents(RouteGroupBuilder api) =>
+    public static RouteHandlerBuilder MapForAgents(RouteGroupBuilder api) =>
         api.MapGet("/attachments/{attachmentId}", async (string attachmentId, ClaimsPrincipal user, HttpContext http, WidgetAttachments files, CancellationToken ct) =>
             Guid.TryParse(attachmentId, out var id) && await files.FindAsync(user.GetWorkspaceId(), id, null, ct) is { } file
                 ? WidgetAttachments.Download(http, file)
