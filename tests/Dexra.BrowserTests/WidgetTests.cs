@@ -198,6 +198,11 @@ public sealed class WidgetTests(BrowserFixture fixture)
         file.Headers["content-disposition"].ShouldStartWith("attachment");
         file.Headers["x-content-type-options"].ShouldBe("nosniff");
 
+        // The visitor's typing shows in the conversation view.
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" }).PressSequentiallyAsync("Also");
+        await inbox.Locator("[data-testid=visitor-typing]").WaitForAsync(new() { Timeout = 15_000 });
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" }).FillAsync("");
+
         // The visitor closes the panel; the reply stays unseen until the panel shows it.
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close chat" }).First.ClickAsync();
         await inbox.Locator("#composer").FillAsync("Thanks, both pairs ship today.");
