@@ -171,6 +171,55 @@ public sealed class WidgetTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task A_visitor_uploads_a_file_the_agent_sees_it_in_the_inbox_and_the_reply_becomes_seen_when_the_panel_shows_it()
+    {
+        using var site = new SampleSite();
+        var channelId = await CreateWidgetAsync(site.Origin);
+        var page = await VisitAsync(site.Add("/upload", fixture.BaseUrl, channelId));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Acme Support" });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Skip" }).ClickAsync();
+
+        var chooser = await page.RunAndWaitForFileChooserAsync(() => dialog.GetByRole(AriaRole.Button, new() { Name = "Attach a file" }).ClickAsync());
+        await chooser.SetFilesAsync(new FilePayload { Name = "order-5512.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("Order 5512: two pairs of boots, size 42.") });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Download order-5512.txt" }).WaitForAsync(new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync("() => window.Dexra.conversationId", null, new() { Timeout = 15_000 });
+        var conversationId = Guid.Parse(await page.EvaluateAsync<string>("() => window.Dexra.conversationId"));
+
+        // The agent sees the file in the conversation and downloads it with the session cookie.
+        var inbox = await fixture.SignedInPageAsync();
+        await fixture.GotoLiveAsync(inbox, $"/inbox/{conversationId}");
+        var link = inbox.Locator("[data-testid=attachment-link]", new() { HasText = "order-5512.txt" });
+        await link.WaitForAsync(new() { Timeout = 15_000 });
+        var file = await inbox.Context.APIRequest.GetAsync(fixture.BaseUrl + await link.GetAttributeAsync("href"));
+        (await link.GetAttributeAsync("href")).ShouldStartWith("/attachments/");
+        file.Status.ShouldBe(200);
+        (await file.TextAsync()).ShouldBe("Order 5512: two pairs of boots, size 42.");
+        file.Headers["content-disposition"].ShouldStartWith("attachment");
+        file.Headers["x-content-type-options"].ShouldBe("nosniff");
+
+        // The visitor's typing shows in the conversation view.
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" }).PressSequentiallyAsync("Also");
+        await inbox.Locator("[data-testid=visitor-typing]").WaitForAsync(new() { Timeout = 15_000 });
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" }).FillAsync("");
+
+        // The visitor closes the panel; the reply stays unseen until the panel shows it.
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Close chat" }).First.ClickAsync();
+        await inbox.Locator("#composer").FillAsync("Thanks, both pairs ship today.");
+        await inbox.Locator("[data-testid=send]").ClickAsync();
+        var reply = inbox.Locator("[data-testid=timeline-item]", new() { HasText = "both pairs ship today" });
+        await reply.WaitForAsync(new() { Timeout = 15_000 });
+        await Task.Delay(1500);
+        (await reply.Locator("[data-testid=delivery-status]").TextContentAsync()).ShouldNotBeNull().ShouldNotContain("Seen");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+        await dialog.GetByText("Thanks, both pairs ship today.").WaitForAsync(new() { Timeout = 15_000 });
+        await reply.Locator("[data-testid=delivery-status]", new() { HasText = "Seen" }).WaitForAsync(new() { Timeout = 15_000 });
+        await BrowserFixture.ScreenshotAsync(page, "widget-upload");
+        await BrowserFixture.ScreenshotAsync(inbox, "inbox-widget-seen");
+    }
+
+    [Fact]
     public async Task A_signed_identity_links_the_visitor_to_the_known_customer_and_a_forged_one_does_not()
     {
         using var site = new SampleSite();

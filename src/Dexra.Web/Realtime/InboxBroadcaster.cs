@@ -6,7 +6,11 @@ namespace Dexra.Web.Realtime;
 
 /// <summary>What another agent is doing in a conversation (collision indicator).</summary>
 /// <param name="Kind"><c>viewing</c>, <c>typing</c> or <c>left</c>.</param>
-public sealed record AgentActivity(Guid WorkspaceId, Guid ConversationId, Guid AgentId, string Name, string Kind, DateTimeOffset At);
+public sealed record AgentActivity(Guid WorkspaceId, Guid ConversationId, Guid AgentId, string Name, string Kind, DateTimeOffset At)
+{
+    /// <summary>Not an agent: the widget visitor of the conversation is typing (<see cref="AgentId"/> is empty).</summary>
+    public const string VisitorTyping = "visitor-typing";
+}
 
 /// <summary>
 /// In-process fan-out of committed realtime events to the Blazor circuits of this node, per

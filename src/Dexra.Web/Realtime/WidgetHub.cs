@@ -67,6 +67,9 @@ internal sealed class WidgetHub(IMediator mediator) : Hub
         {
             var inbox = Context.GetHttpContext()!.RequestServices.GetRequiredService<IHubContext<InboxHub>>();
             await inbox.Clients.Group(InboxHub.ConversationGroup(conversationId)).SendAsync("VisitorTyping", new { conversationId, visitorId = visitor.VisitorId });
+            // The Blazor inbox listens in-process, not on the hub.
+            var broadcaster = Context.GetHttpContext()!.RequestServices.GetRequiredService<InboxBroadcaster>();
+            await broadcaster.PublishActivityAsync(new AgentActivity(visitor.WorkspaceId, conversationId, Guid.Empty, "Visitor", AgentActivity.VisitorTyping, DateTimeOffset.UtcNow));
         }
     }
 }

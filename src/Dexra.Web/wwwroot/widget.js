@@ -20,6 +20,7 @@
       offline: "Reconnecting…", failed: "Not sent. Tap to retry.", badEmail: "Please enter a valid email address.", log: "Conversation",
       offTitle: "We're away right now. Leave a message and we'll answer by email.", message: "Message", leave: "Send message",
       needed: "Please give your email and a message.", sentByEmail: "Thanks! We'll answer by email at ",
+      attach: "Attach a file", download: "Download", dismiss: "Tap to dismiss.",
     },
     fr: {
       open: "Ouvrir le chat", close: "Fermer le chat", title: "Discutons", greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
@@ -28,10 +29,11 @@
       offline: "Reconnexion…", failed: "Non envoyé. Touchez pour réessayer.", badEmail: "Veuillez saisir une adresse e-mail valide.", log: "Conversation",
       offTitle: "Nous sommes absents. Laissez un message, nous répondrons par e-mail.", message: "Message", leave: "Envoyer le message",
       needed: "Indiquez votre e-mail et un message.", sentByEmail: "Merci ! Nous vous répondrons par e-mail à ",
+      attach: "Joindre un fichier", download: "Télécharger", dismiss: "Touchez pour fermer.",
     },
   };
 
-  var state = { offlineEmail: null, token: null, visitorId: null, conversationId: null, verified: false, messages: [], ids: {}, lastId: null, open: false, config: {}, socket: null, retry: 0, prechatDone: false };
+  var state = { seen: null, offlineEmail: null, token: null, visitorId: null, conversationId: null, verified: false, messages: [], ids: {}, lastId: null, open: false, config: {}, socket: null, retry: 0, prechatDone: false };
   try { var saved = JSON.parse(localStorage.getItem(storeKey) || "null"); if (saved) { state.token = saved.token; state.prechatDone = !!saved.prechat; state.verified = !!saved.verified; } } catch (e) { /* storage blocked */ }
   function save() { try { localStorage.setItem(storeKey, JSON.stringify({ token: state.token, prechat: state.prechatDone, verified: state.verified })); } catch (e) { /* storage blocked */ } }
 
@@ -77,6 +79,8 @@
     ".status{font-size:12px;color:#8a4b00;background:#fff4e0;padding:4px 16px}.status[hidden]{display:none}" +
     "form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e5ee;background:#fff}" +
     "textarea{flex:1;resize:none;border:1px solid #c9cedb;border-radius:10px;padding:8px 10px;font-size:14px;height:40px;max-height:120px;color:#1d2330}" +
+    ".clip{background:transparent;border:1px solid #c9cedb;border-radius:10px;width:40px;cursor:pointer;color:#4a5162;display:grid;place-items:center}" +
+    ".f{display:flex;align-items:center;gap:6px;margin-top:4px;color:inherit;text-decoration:underline;cursor:pointer;font-size:13px;background:transparent;border:0;padding:0;text-align:left}" +
     ".send{background:var(--c);color:#fff;border:0;border-radius:10px;padding:0 14px;font-size:14px;cursor:pointer}" +
     ".pre{padding:16px;display:flex;flex-direction:column;gap:10px;background:#fff;border-top:1px solid #e2e5ee}.pre[hidden]{display:none}" +
     ".pre p{margin:0;font-size:14px}.pre label{font-size:13px;display:flex;flex-direction:column;gap:4px}" +
@@ -85,6 +89,7 @@
     ".err{color:#b00020;font-size:12px;min-height:14px}" +
     ".off textarea{height:72px;flex:none;font-family:inherit}.off .send{padding:9px 16px}.note{font-size:13px}" +
     "[hidden]{display:none!important}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
+  var CLIP = "<svg width='14' height='14' viewBox='0 0 24 24' aria-hidden='true' fill='currentColor'><path d='M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z'/></svg>";
   root.innerHTML =
     "<style>" + css + "</style>" +
     "<div class='wrap' part='widget'>" +
@@ -104,7 +109,10 @@
     "<label><span class='l-msg'></span><textarea name='message' rows='3' maxlength='10000' required></textarea></label>" +
     "<div class='err' role='alert'></div>" +
     "<div class='row'><button type='submit' class='send leave'></button></div></form>" +
-    "<form class='compose'><label class='sr' for='dexra-text'></label><textarea id='dexra-text' rows='1'></textarea><button type='submit' class='send'></button></form>" +
+    "<form class='compose'><label class='sr' for='dexra-text'></label><textarea id='dexra-text' rows='1'></textarea>" +
+    "<button type='button' class='clip'>" + CLIP.replace(/14/g, "18") + "</button>" +
+    "<input type='file' class='sr' tabindex='-1' aria-hidden='true' accept='image/*,.pdf,.txt,.csv,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp'>" +
+    "<button type='submit' class='send'></button></form>" +
     "</section>" +
     "<button type='button' class='launcher' aria-expanded='false'>" +
     "<svg width='26' height='26' viewBox='0 0 24 24' aria-hidden='true' fill='currentColor'><path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z'/></svg>" +
@@ -112,7 +120,7 @@
 
   function $(sel) { return root.querySelector(sel); }
   var wrap = $(".wrap"), panel = $(".panel"), launcher = $(".launcher"), log = $(".log"), typingEl = $(".typing"), statusEl = $(".status");
-  var compose = $("form.compose"), text = $("#dexra-text"), pre = $("form.pre"), off = $("form.off");
+  var compose = $("form.compose"), text = $("#dexra-text"), pre = $("form.pre"), off = $("form.off"), clip = $(".clip"), picker = compose.querySelector("input[type=file]");
   off.remove();
 
   function applyTexts() {
@@ -125,6 +133,8 @@
     text.setAttribute("placeholder", t.placeholder);
     $("label.sr").textContent = t.placeholder;
     compose.querySelector(".send").textContent = t.send;
+    clip.setAttribute("aria-label", t.attach);
+    clip.title = t.attach;
     $(".pre-title").textContent = t.preTitle;
     [pre, off].forEach(function (f) { f.querySelector(".l-name").textContent = t.name; f.querySelector(".l-email").textContent = t.email; });
     off.querySelector(".off-title").textContent = t.offTitle;
@@ -143,7 +153,7 @@
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.setAttribute("aria-label", open ? t.close : t.open);
-    if (open) { render(); showPrechat(); (!off.hidden ? off : !pre.hidden ? pre : compose).querySelector("input,textarea").focus(); }
+    if (open) { render(); showPrechat(); markSeen(); (!off.hidden ? off : !pre.hidden ? pre : compose).querySelector("input,textarea").focus(); }
   }
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   $(".x").addEventListener("click", function () { setOpen(false); launcher.focus(); });
@@ -172,8 +182,18 @@
       var who = document.createElement("small");
       who.textContent = mine ? t.you : (m.author || t.agent);
       el.appendChild(who);
-      el.appendChild(document.createTextNode(m.failed ? m.text + "\n" + t.failed : m.text));
-      if (m.failed) { el.setAttribute("role", "button"); el.tabIndex = 0; el.onclick = el.onkeydown = function (e) { if (!e.key || e.key === "Enter") send(m); }; }
+      var files = m.attachments || [];
+      var onlyFile = files.length === 1 && files[0].fileName === m.text;
+      if (!onlyFile) el.appendChild(document.createTextNode(m.failed ? m.text + "\n" + (m.error ? m.error + " " + t.dismiss : t.failed) : m.text));
+      files.forEach(function (f) {
+        var b = document.createElement("button");
+        b.type = "button"; b.className = "f"; b.innerHTML = CLIP;
+        b.appendChild(document.createTextNode(f.fileName));
+        b.setAttribute("aria-label", t.download + " " + f.fileName);
+        b.onclick = function () { download(f); };
+        el.appendChild(b);
+      });
+      if (m.failed) { el.setAttribute("role", "button"); el.tabIndex = 0; el.onclick = el.onkeydown = function (e) { if (!e.key || e.key === "Enter") m.file ? dismiss(m) : send(m); }; }
       log.appendChild(el);
     });
     if (state.offlineEmail) {
@@ -198,7 +218,53 @@
       changed = true;
     });
     if (changed) { render(); showPrechat(); }
+    markSeen();
   }
+
+  // Read receipt: only what an open panel on a visible page has shown, once per reply.
+  function markSeen() {
+    if (!state.open || document.hidden) return;
+    var last = state.messages.filter(function (m) { return m.direction === "outbound" && m.id; }).pop();
+    if (!last || last.status === "read" || state.seen === last.id) return;
+    state.seen = last.id;
+    request("POST", "/seen", { messageId: last.id }).catch(function () { state.seen = null; });
+  }
+  document.addEventListener("visibilitychange", markSeen);
+
+  // Files are read with the visitor token, which a plain link cannot carry: fetch, then save the blob.
+  function download(f) {
+    fetch(base + f.url, { headers: { "X-Dexra-Visitor": state.token }, mode: "cors", credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.blob(); })
+      .then(function (blob) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob); a.download = f.fileName;
+        root.appendChild(a); a.click(); a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      }).catch(function () { /* the visitor may try again */ });
+  }
+
+  function dismiss(m) { state.messages.splice(state.messages.indexOf(m), 1); render(); }
+
+  function upload(file) {
+    var m = { direction: "inbound", text: file.name, file: file, pending: true, attachments: [{ fileName: file.name }] };
+    state.messages.push(m); render(); showPrechat();
+    var form = new FormData();
+    form.append("file", file, file.name);
+    form.append("clientId", "f" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8));
+    fetch(api + "/attachments", { method: "POST", headers: { "X-Dexra-Visitor": state.token }, body: form, mode: "cors", credentials: "omit" })
+      .then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (json) {
+          if (!r.ok) throw new Error((json && json.detail) || r.statusText);
+          var fresh = json.conversationId !== state.conversationId;
+          state.conversationId = json.conversationId;
+          m.text = json.attachment.fileName;
+          if (fresh) invoke("Watch", []);
+          return catchUp();
+        });
+      }).catch(function (err) { m.failed = true; m.pending = false; m.error = err.message; m.attachments = []; render(); });
+  }
+  clip.addEventListener("click", function () { picker.click(); });
+  picker.addEventListener("change", function () { if (picker.files && picker.files[0]) upload(picker.files[0]); picker.value = ""; });
 
   var catching = null, again = false;
   function catchUp() {

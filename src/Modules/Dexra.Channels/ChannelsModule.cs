@@ -6,6 +6,9 @@ using Dexra.Channels.Outbound;
 using Dexra.Channels.Persistence;
 using Dexra.Channels.Widget;
 using Dexra.SharedKernel.Persistence;
+using Dexra.SharedKernel.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +36,7 @@ public static class ChannelsModule
         services.AddSingleton<VisitorTokens>();
         services.AddScoped<WidgetRateLimits>();
         services.AddScoped<WidgetVisitors>();
+        services.AddScoped<WidgetAttachments>();
         services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }
@@ -43,5 +47,8 @@ public static class ChannelsModule
         ApiChannelEndpoints.Map(api);
         WebhookEndpoints.Map(app);
         WidgetEndpoints.Map(app);
+        WidgetAttachmentEndpoints.MapForAgents(api);
+        // /api takes API tokens only; the inbox's links ride on the agent's cookie, outside it (a GET changes nothing).
+        WidgetAttachmentEndpoints.MapForAgents(app.MapGroup("").RequireAuthorization(DexraClaims.MemberPolicy)).ExcludeFromDescription();
     }
 }

@@ -201,7 +201,7 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         return new InboundMessage(
             row.ChannelId, row.ChannelType, contactId, e.ExternalId, e.SenderAddress ?? "", e.SenderName,
             e.Call is null ? e.MessageKind : TimelineItemTypes.Call, e.Text, e.SentAt, e.Subject, e.Html, e.InReplyTo, e.References,
-            e.ThreadConversationId, null, e.Call, e.AutoReply);
+            e.ThreadConversationId, e.Attachments, e.Call, e.AutoReply);
     }
 
     private async Task MarkFailedAsync(LogRow row, Exception? failure, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ internal sealed record NormalizedEvent
     public IReadOnlyList<string>? References { get; init; }
     public Guid? ThreadConversationId { get; init; }
     public CallDetails? Call { get; init; }
+    public IReadOnlyList<AttachmentRef>? Attachments { get; init; }
     public bool AutoReply { get; init; }
     public string? Status { get; init; }
     public string? Error { get; init; }

@@ -68,6 +68,23 @@ internal sealed class MailboxCursor
     public DateTimeOffset? LastErrorAt { get; set; }
 }
 
+/// <summary>
+/// The bytes of a file a customer sent (widget upload), kept beside the inbound log that carried it.
+/// <see cref="Owner"/> is the visitor id for widget uploads: only that visitor (and the workspace's agents) may read it back.
+/// </summary>
+internal sealed class StoredAttachment
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public Guid ChannelId { get; set; }
+    public required string Owner { get; set; }
+    public required string FileName { get; set; }
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    public required byte[] Content { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
 internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> options, DbSession session)
     : ModuleDbContext(options, session)
 {
@@ -77,6 +94,7 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
     public DbSet<InboundEvent> InboundEvents => Set<InboundEvent>();
     public DbSet<WidgetRateWindow> WidgetRateWindows => Set<WidgetRateWindow>();
     public DbSet<MailboxCursor> MailboxCursors => Set<MailboxCursor>();
+    public DbSet<StoredAttachment> Attachments => Set<StoredAttachment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -119,6 +137,16 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
             m.HasKey(x => new { x.WorkspaceId, x.ChannelId });
             m.Property(x => x.Folder).HasMaxLength(200);
             m.Property(x => x.LastError).HasMaxLength(2000);
+        });
+        modelBuilder.Entity<StoredAttachment>(a =>
+        {
+            a.ToTable("attachments");
+            a.HasKey(x => new { x.WorkspaceId, x.Id });
+            a.Property(x => x.Owner).HasMaxLength(320);
+            a.Property(x => x.FileName).HasMaxLength(255);
+            a.Property(x => x.ContentType).HasMaxLength(100);
+            // Agents' download links name the attachment only; the workspace comes from the signed-in agent.
+            a.HasIndex(x => x.Id).IsUnique();
         });
     }
 }

@@ -1,10 +1,12 @@
 using System.Net;
 using Dexra.Channels.Configuration;
+using Dexra.Conversations.Contracts;
 using Dexra.SharedKernel.Api;
 using Dexra.SharedKernel.Persistence;
 using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -74,6 +76,8 @@ internal sealed class WidgetRateLimits(IOptions<WidgetOptions> options, DbSessio
     }
 }
 
+internal sealed record SeenBody(Guid? MessageId);
+
 internal sealed class VisitorMessageValidator : AbstractValidator<VisitorMessageBody>
 {
     public VisitorMessageValidator()
@@ -136,6 +140,36 @@ internal static class WidgetEndpoints
             return Results.Json(await visitors.PostAsync(channel, visitor, body, ct), statusCode: StatusCodes.Status202Accepted);
         }).WithSummary("The visitor writes; clientId dedupes retries.");
 
+        widget.MapPost("/attachments", UploadAsync).DisableAntiforgery()
+            .WithSummary("The visitor sends a file (multipart field 'file'): 413 over the channel's size limit, 415 for a type it does not accept.");
+
+        widget.MapGet("/attachments/{attachmentId}", async (Guid channelId, string attachmentId, HttpContext http, WidgetVisitors visitors, WidgetAttachments files, WidgetRateLimits limits, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+            await limits.CheckAsync(http, channel.WorkspaceId, "read", visitor.VisitorId, ct);
+            if (!Guid.TryParse(attachmentId, out var id) || !await visitors.CanSeeAttachmentAsync(channel, visitor, attachmentId, ct)
+                || await files.FindAsync(channel.WorkspaceId, id, null, ct) is not { } file)
+            {
+                throw new NotFoundException("The attachment");
+            }
+
+            return WidgetAttachments.Download(http, file);
+        }).WithSummary("A file of the visitor's conversation (its own uploads, files on replies), always as a download.");
+
+        widget.MapPost("/seen", async (Guid channelId, SeenBody body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+            await limits.CheckAsync(http, channel.WorkspaceId, "read", visitor.VisitorId, ct);
+            if (body.MessageId is not { } messageId)
+            {
+                throw RequestValidationException.For("messageId", "The id of the last reply the visitor has seen is required.");
+            }
+
+            return Results.Ok(new { read = await visitors.SeenAsync(channel, visitor, messageId, ct) });
+        }).WithSummary("Read receipt: the open panel has shown the replies up to messageId; they become 'read' for the agents.");
+
         widget.MapGet("/messages", async (Guid channelId, Guid? after, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
         {
             var channel = await visitors.ChannelAsync(channelId, ct);
@@ -143,6 +177,72 @@ internal static class WidgetEndpoints
             await limits.CheckAsync(http, channel.WorkspaceId, "read", visitor.VisitorId, ct);
             return Results.Ok(await visitors.HistoryAsync(channel, visitor, after, ct));
         }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages.");
+    }
+
+    private static async Task<IResult> UploadAsync(Guid channelId, HttpContext http, WidgetVisitors visitors, WidgetAttachments files, WidgetRateLimits limits, CancellationToken ct)
+    {
+        var channel = await visitors.ChannelAsync(channelId, ct);
+        var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+        await limits.CheckAsync(http, channel.WorkspaceId, "upload", visitor.VisitorId, ct);
+        var max = WidgetAttachments.MaxBytes(channel);
+        var tooLarge = new DexraProblemException(StatusCodes.Status413PayloadTooLarge, "File too large", $"Files may be at most {max / (1024.0 * 1024):0.#} MB.");
+        // Room for the multipart framing around the file; Kestrel's own cap (30 MB) would answer a bare 413 otherwise.
+        if (http.Request.ContentLength > max + 64 * 1024)
+        {
+            throw tooLarge;
+        }
+
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } cap)
+        {
+            cap.MaxRequestBodySize = max + 64 * 1024;
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            throw RequestValidationException.For("file", "Send the file as multipart/form-data in a field named 'file'.");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+        {
+            throw tooLarge;
+        }
+
+        var upload = form.Files.GetFile("file") ?? throw RequestValidationException.For("file", "Send the file in a multipart field named 'file'.");
+        if (upload.Length > max)
+        {
+            throw tooLarge;
+        }
+
+        if (upload.Length == 0)
+        {
+            throw RequestValidationException.For("file", "The file is empty.");
+        }
+
+        var content = new byte[upload.Length];
+        await using (var stream = upload.OpenReadStream())
+        {
+            await stream.ReadExactlyAsync(content, ct);
+        }
+
+        var fileName = WidgetAttachments.SafeFileName(upload.FileName);
+        var sniffed = FileSniffer.Sniff(content.AsSpan(0, (int)Math.Min(content.Length, 8192)), fileName);
+        if (sniffed is not { } type || !WidgetAttachments.AllowedFamilies(channel).Contains(type.Family))
+        {
+            throw new DexraProblemException(StatusCodes.Status415UnsupportedMediaType, "Unsupported file type",
+                $"This widget accepts {string.Join(", ", WidgetAttachments.AllowedFamilies(channel))} files; the content of '{fileName}' is none of them.");
+        }
+
+        var id = await files.StoreAsync(channel, visitor.VisitorId, fileName, type.ContentType, content, ct);
+        var clientId = form["clientId"].ToString();
+        var attachment = new AttachmentRef(fileName, type.ContentType, content.Length, id.ToString("N"));
+        var accepted = await visitors.PostAsync(channel, visitor, new VisitorMessageBody(fileName, string.IsNullOrWhiteSpace(clientId) ? null : clientId), attachment, ct);
+        return Results.Json(new { accepted.MessageId, accepted.ConversationId, attachment = new WidgetAttachment(attachment.StorageKey, fileName, type.ContentType, content.Length, $"/widget/v1/{channel.Id}/attachments/{attachment.StorageKey}") },
+            statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task ValidateAsync<T>(IValidator<T> validator, T body, CancellationToken ct)

@@ -26,7 +26,12 @@ internal sealed record VisitorMessageAccepted(Guid MessageId, Guid ConversationI
 
 internal sealed record WidgetChannelRef(Guid Id, string Type);
 
-internal sealed record WidgetMessage(Guid Id, Guid ConversationId, string Direction, string? Author, string Text, string? Subject, DateTimeOffset At, WidgetChannelRef Channel);
+/// <param name="Url">Read with the visitor token (<c>X-Dexra-Visitor</c>), like the rest of the visitor API.</param>
+internal sealed record WidgetAttachment(string Id, string FileName, string ContentType, long Size, string Url);
+
+/// <param name="Status">Our replies' delivery status; <c>read</c> once the visitor has seen them.</param>
+internal sealed record WidgetMessage(Guid Id, Guid ConversationId, string Direction, string? Author, string Text, string? Subject, DateTimeOffset At, WidgetChannelRef Channel,
+    IReadOnlyList<WidgetAttachment> Attachments, string? Status);
 
 internal sealed record WidgetMessages(IReadOnlyList<WidgetMessage> Items, string? Next);
 
@@ -141,7 +146,11 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
         return new PreChatAnswer(visitor.VisitorId, resolved[0].ContactId);
     }
 
-    public async Task<VisitorMessageAccepted> PostAsync(ChannelConfig channel, WidgetVisitor visitor, VisitorMessageBody body, CancellationToken ct)
+    public Task<VisitorMessageAccepted> PostAsync(ChannelConfig channel, WidgetVisitor visitor, VisitorMessageBody body, CancellationToken ct) =>
+        PostAsync(channel, visitor, body, null, ct);
+
+    /// <summary>An upload is a message like any other: its text is the file name, so previews and search show something.</summary>
+    public async Task<VisitorMessageAccepted> PostAsync(ChannelConfig channel, WidgetVisitor visitor, VisitorMessageBody body, AttachmentRef? attachment, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var key = $"{visitor.VisitorId}:{(string.IsNullOrWhiteSpace(body.ClientId) ? NewId.Next(now).ToString("N") : body.ClientId.Trim())}";
@@ -155,6 +164,8 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
             Identities = [new IdentityClaim(IdentityKinds.Widget, visitor.VisitorId, true)],
             Text = body.Text!.Trim(),
             SentAt = now,
+            MessageKind = attachment is null ? "text" : "file",
+            Attachments = attachment is null ? null : [attachment],
         };
         var appended = (await log.AppendAsync(channel, [e], Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body, InboundLog.JsonOptions)), ct, TimeSpan.FromSeconds(30)))[0];
         var ids = await pipeline.ProcessOneAsync(channel.WorkspaceId, appended.Id, ct);
@@ -176,13 +187,27 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
                 || (h.Direction == "outbound" && h.ChannelId == channel.Id && since.TryGetValue(h.ConversationId, out var first) && h.At >= first));
         }
 
-        var items = visible.Select(h => new WidgetMessage(h.MessageId, h.ConversationId, h.Direction, h.Direction == "outbound" ? h.AuthorName : null, h.Text, h.Subject, h.At, new WidgetChannelRef(h.ChannelId, h.ChannelType))).ToList();
+        var items = visible.Select(h => new WidgetMessage(h.MessageId, h.ConversationId, h.Direction, h.Direction == "outbound" ? h.AuthorName : null, h.Text, h.Subject, h.At, new WidgetChannelRef(h.ChannelId, h.ChannelType),
+            [.. (h.Attachments ?? []).Select(a => new WidgetAttachment(a.StorageKey, a.FileName, a.ContentType, a.Size, $"/widget/v1/{channel.Id}/attachments/{a.StorageKey}"))],
+            h.Direction == "outbound" ? h.DeliveryStatus : null)).ToList();
         if (after is { } afterId && items.FindIndex(i => i.Id == afterId) is var index and >= 0)
         {
             items = items[(index + 1)..];
         }
 
         return new WidgetMessages(items, null);
+    }
+
+    /// <summary>A visitor may read back what it sent and the files attached to any message it can see.</summary>
+    public async Task<bool> CanSeeAttachmentAsync(ChannelConfig channel, WidgetVisitor visitor, string storageKey, CancellationToken ct) =>
+        (await HistoryAsync(channel, visitor, null, ct)).Items.Any(m => m.Attachments.Any(a => a.Id == storageKey));
+
+    /// <summary>The visitor's read receipt: only for one of our replies it can see.</summary>
+    public async Task<int> SeenAsync(ChannelConfig channel, WidgetVisitor visitor, Guid messageId, CancellationToken ct)
+    {
+        var reply = (await HistoryAsync(channel, visitor, null, ct)).Items.FirstOrDefault(m => m.Id == messageId && m.Direction == "outbound")
+            ?? throw new NotFoundException("The message");
+        return await mediator.Send(new MarkRepliesRead(channel.WorkspaceId, reply.Channel.Id, reply.Id), ct);
     }
 
     public async Task<IReadOnlyList<Guid>> ConversationsAsync(WidgetVisitor visitor, CancellationToken ct)

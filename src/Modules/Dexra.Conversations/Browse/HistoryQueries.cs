@@ -54,5 +54,6 @@ internal sealed class HistoryQueries(DbSession session, ConversationStore store)
     }
 
     private static HistoryEntry ToEntry(Message m) =>
-        new(m.Id, m.ConversationId, m.ChannelId ?? Guid.Empty, m.ChannelType ?? "", m.Direction, m.AuthorName, m.Text ?? "", m.Subject, m.At, m.AuthorType);
+        new(m.Id, m.ConversationId, m.ChannelId ?? Guid.Empty, m.ChannelType ?? "", m.Direction, m.AuthorName, m.Text ?? "", m.Subject, m.At, m.AuthorType,
+            m.Attachments is { } a ? System.Text.Json.JsonSerializer.Deserialize<List<AttachmentRef>>(a, ConversationStore.Json) : null, m.DeliveryStatus);
 }

@@ -14,10 +14,18 @@ public sealed record HistoryEntry(
     string Text,
     string? Subject,
     DateTimeOffset At,
-    string? AuthorType = null);
+    string? AuthorType = null,
+    IReadOnlyList<AttachmentRef>? Attachments = null,
+    string? DeliveryStatus = null);
 
 /// <summary>The contact's messages across every channel and conversation, newest first (never private notes).</summary>
 public sealed record GetContactHistory(Guid WorkspaceId, Guid ContactId, int Limit) : IQuery<IReadOnlyList<HistoryEntry>>;
+
+/// <summary>
+/// The widget visitor has seen our replies up to <paramref name="MessageId"/> (an outbound message of the channel):
+/// it and the earlier outbound messages of its conversation on that channel become <c>read</c>. Answers how many changed.
+/// </summary>
+public sealed record MarkRepliesRead(Guid WorkspaceId, Guid ChannelId, Guid MessageId) : ICommand<int>;
 
 /// <summary>A conversation's messages in order, for summaries and suggestions (notes included, flagged by direction "note").</summary>
 public sealed record GetConversationTranscript(Guid WorkspaceId, Guid ConversationId) : IQuery<ConversationTranscript?>;

@@ -76,7 +76,8 @@ public sealed record InboxTimelineItem(
     Guid? MessageId,
     string? DeliveryStatus,
     string? FailureReason,
-    CallDetails? Call);
+    CallDetails? Call,
+    IReadOnlyList<AttachmentRef>? Attachments = null);
 
 public sealed record InboxTimelinePage(IReadOnlyList<InboxTimelineItem> Items, string? Next);
 

@@ -132,15 +132,21 @@ internal sealed partial class OutboxProcessor(
             message.FailureReason = Readable(result.Error, attempts, result.Retryable);
         }
 
+        // A widget visitor may have read the reply (or a provider reported it delivered) before this
+        // send was recorded: "sent" never undoes that.
         await using (var update = session.CreateCommand(
-            "UPDATE conversations.messages SET delivery_status = @s, provider_message_id = @pid, failure_reason = @f WHERE workspace_id = @w AND id = @id"))
+            "UPDATE conversations.messages SET delivery_status = CASE WHEN @s = 'sent' AND delivery_status IN ('delivered', 'read') THEN delivery_status ELSE @s END, " +
+            "provider_message_id = @pid, failure_reason = @f WHERE workspace_id = @w AND id = @id RETURNING delivery_status"))
         {
             update.Parameters.AddWithValue("s", message.DeliveryStatus);
             update.Parameters.AddWithValue("pid", (object?)message.ProviderMessageId ?? DBNull.Value);
             update.Parameters.AddWithValue("f", (object?)message.FailureReason ?? DBNull.Value);
             update.Parameters.AddWithValue("w", w);
             update.Parameters.AddWithValue("id", message.Id);
-            await update.ExecuteNonQueryAsync(ct);
+            if (await update.ExecuteScalarAsync(ct) is string status)
+            {
+                message.DeliveryStatus = status;
+            }
         }
 
         await DeleteRowAsync(row, ct);

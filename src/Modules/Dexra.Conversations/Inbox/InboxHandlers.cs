@@ -131,7 +131,8 @@ internal sealed class InboxHandlers(DbSession session, ConversationStore store, 
             {
                 var message = i.MessageId is { } id && messages.TryGetValue(id, out var m) ? m : null;
                 return new InboxTimelineItem(i.Id, i.Type, i.At, i.ConversationId, i.Channel?.Id, i.Channel?.Type, i.Direction, i.Text, i.Subject,
-                    i.Author.Type, i.Author.Name, i.MessageId, message?.DeliveryStatus, message?.FailureReason, i.Call);
+                    i.Author.Type, i.Author.Name, i.MessageId, message?.DeliveryStatus, message?.FailureReason, i.Call,
+                    message?.Attachments is { } a ? System.Text.Json.JsonSerializer.Deserialize<List<AttachmentRef>>(a, ConversationStore.Json) : null);
             }).ToList(),
             page.Next);
     }
