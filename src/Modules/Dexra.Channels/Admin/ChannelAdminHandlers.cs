@@ -11,6 +11,7 @@ internal sealed class ChannelAdminHandlers(IMediator mediator)
     : IQueryHandler<GetChannelTypeForms, IReadOnlyList<ChannelTypeForm>>,
       IQueryHandler<ListAdminChannels, IReadOnlyList<AdminChannel>>,
       ICommandHandler<CreateAdminChannel, AdminChannel>,
+      ICommandHandler<UpdateAdminChannel, AdminChannel>,
       ICommandHandler<DeleteAdminChannel, bool>
 {
     public ValueTask<IReadOnlyList<ChannelTypeForm>> Handle(GetChannelTypeForms query, CancellationToken cancellationToken) =>
@@ -35,8 +36,25 @@ internal sealed class ChannelAdminHandlers(IMediator mediator)
 
     public async ValueTask<AdminChannel> Handle(CreateAdminChannel command, CancellationToken cancellationToken)
     {
+        var settings = ToSettings(command.Settings);
+        var created = await mediator.Send(new CreateChannel(command.WorkspaceId, new ChannelBody(command.Type, command.Name, settings)), cancellationToken);
+        var info = await mediator.Send(new GetChannel(command.WorkspaceId, created.Id), cancellationToken)
+            ?? throw new NotFoundException("The channel");
+        // The email channel's webhook URL carries its inbound token: shown here, at creation, as the REST API does.
+        return ToAdmin(info) with { WebhookUrl = created.WebhookUrl };
+    }
+
+    public async ValueTask<AdminChannel> Handle(UpdateAdminChannel command, CancellationToken cancellationToken)
+    {
+        // Same path as PATCH: blank fields are not sent, so stored secrets are only replaced when typed.
+        var info = await mediator.Send(new UpdateChannel(command.WorkspaceId, command.ChannelId, new ChannelPatchBody(command.Name, ToSettings(command.Settings))), cancellationToken);
+        return ToAdmin(info);
+    }
+
+    private static JsonObject ToSettings(IReadOnlyDictionary<string, string> values)
+    {
         var settings = new JsonObject();
-        foreach (var (path, value) in command.Settings)
+        foreach (var (path, value) in values)
         {
             if (string.IsNullOrWhiteSpace(value))
             {
@@ -60,11 +78,7 @@ internal sealed class ChannelAdminHandlers(IMediator mediator)
             nested[path[(dot + 1)..]] = value.Trim();
         }
 
-        var created = await mediator.Send(new CreateChannel(command.WorkspaceId, new ChannelBody(command.Type, command.Name, settings)), cancellationToken);
-        var info = await mediator.Send(new GetChannel(command.WorkspaceId, created.Id), cancellationToken)
-            ?? throw new NotFoundException("The channel");
-        // The email channel's webhook URL carries its inbound token: shown here, at creation, as the REST API does.
-        return ToAdmin(info) with { WebhookUrl = created.WebhookUrl };
+        return settings;
     }
 
     public async ValueTask<bool> Handle(DeleteAdminChannel command, CancellationToken cancellationToken) =>

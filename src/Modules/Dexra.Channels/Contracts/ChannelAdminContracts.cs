@@ -31,4 +31,9 @@ public sealed record ListAdminChannels(Guid WorkspaceId) : IQuery<IReadOnlyList<
 /// </summary>
 public sealed record CreateAdminChannel(Guid WorkspaceId, string Type, string Name, IReadOnlyDictionary<string, string> Settings) : ICommand<AdminChannel>;
 
+/// <summary>
+/// Edits a channel from the admin form: empty values are left out, so a secret left blank stays unchanged.
+/// </summary>
+public sealed record UpdateAdminChannel(Guid WorkspaceId, Guid ChannelId, string Name, IReadOnlyDictionary<string, string> Settings) : ICommand<AdminChannel>;
+
 public sealed record DeleteAdminChannel(Guid WorkspaceId, Guid ChannelId) : ICommand<bool>;
