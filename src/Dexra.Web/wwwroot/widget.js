@@ -73,6 +73,7 @@
     ".in{align-self:flex-start;background:#fff;border:1px solid #e2e5ee;border-bottom-left-radius:4px}" +
     ".out{align-self:flex-end;background:var(--c);color:#fff;border-bottom-right-radius:4px}" +
     ".m small{display:block;font-size:11px;opacity:.75;margin-bottom:2px}" +
+    ".av{display:inline-grid;place-items:center;width:18px;height:18px;border-radius:50%;background:var(--c);color:#fff;font-size:9px;font-weight:600;margin-right:5px;vertical-align:middle}" +
     ".m.failed{opacity:.6;cursor:pointer}.m.pending{opacity:.75}" +
     ".greet{align-self:flex-start;color:#4a5162;font-size:14px;background:#fff;border:1px solid #e2e5ee;padding:8px 12px;border-radius:14px}" +
     ".typing{font-size:12px;color:#5c6375;padding:0 16px 6px;min-height:18px;background:#f6f7fb}" +
@@ -181,6 +182,13 @@
       el.className = "m " + (mine ? "out" : "in") + (m.failed ? " failed" : m.pending ? " pending" : "");
       var who = document.createElement("small");
       who.textContent = mine ? t.you : (m.author || t.agent);
+      if (!mine) {
+        // The agent's initials as their avatar: the name is read out already, so the badge is hidden from screen readers.
+        var av = document.createElement("span");
+        av.className = "av"; av.setAttribute("aria-hidden", "true");
+        av.textContent = (m.author || t.agent).split(/\s+/).filter(Boolean).slice(0, 2).map(function (w) { return w.charAt(0).toUpperCase(); }).join("");
+        who.insertBefore(av, who.firstChild);
+      }
       el.appendChild(who);
       var files = m.attachments || [];
       var onlyFile = files.length === 1 && files[0].fileName === m.text;

@@ -6,6 +6,7 @@ using Dexra.Assist.Contracts;
 using Dexra.Assist.Persistence;
 using Dexra.Assist.Retrieval;
 using Dexra.Conversations.Contracts;
+using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,7 +124,7 @@ internal sealed class BotWorker(BotQueue queue, IServiceScopeFactory scopes, ILo
 /// handed off it stays silent in that conversation; a new conversation starts fresh.
 /// </summary>
 internal sealed class WidgetBot(
-    IMediator mediator, AnswerEngine engine, AnswerLog log, AssistDbContext db, IOptions<BotOptions> options, ILogger<WidgetBot> logger)
+    IMediator mediator, AnswerEngine engine, AnswerLog log, AssistDbContext db, DbSession session, IOptions<BotOptions> options, ILogger<WidgetBot> logger)
 {
     public const string HandoffMessage = "I'm passing you to a member of our team. They can see everything you've told us, so you won't need to repeat yourself.";
 
@@ -180,15 +181,20 @@ internal sealed class WidgetBot(
     private async Task HandOffAsync(BotWork work, string reason, CancellationToken ct)
     {
         var packet = await mediator.Send(new GetContextPacket(work.WorkspaceId, work.ContactId, work.ConversationId), ct);
-        await mediator.Send(new PostAssistantReply(work.WorkspaceId, work.ConversationId, HandoffMessage), ct);
         var why = reason switch
         {
             "asked_for_human" => "the customer asked for a person",
             "turn_limit" => "the bot's turns are used up",
             _ => "the bot has no confident answer",
         };
+
+        // The handoff and the message telling the customer about it commit together: an agent (or a
+        // reader of the timeline) never sees one without the other.
+        await using var transaction = await session.BeginAsync(cancellationToken: ct);
         await mediator.Send(new RecordConversationEvent(work.WorkspaceId, work.ConversationId, TimelineItemTypes.Handoff,
             $"Handed off from the assistant to a person: {why}. Context: {packet.Summary}"), ct);
+        await mediator.Send(new PostAssistantReply(work.WorkspaceId, work.ConversationId, HandoffMessage), ct);
+        await transaction.CommitAsync(ct);
         logger.LogInformation("Bot handed off conversation {ConversationId} ({Reason}).", work.ConversationId, reason);
     }
 
