@@ -47,6 +47,8 @@ public sealed class InboxTests(BrowserFixture fixture)
         var reply = page.Locator("[data-testid=timeline-item]", new() { HasText = "It ships tomorrow" });
         await reply.WaitForAsync(new() { Timeout = Wait });
         (await reply.Locator("[data-testid=delivery-status]").TextContentAsync()).ShouldNotBeNull().Trim().ShouldNotBeEmpty();
+        // The reply can render (pushed in realtime) a moment before the composer is cleared.
+        await page.WaitForFunctionAsync("() => document.querySelector('#composer')?.value === ''", null, new() { Timeout = Wait });
         (await page.Locator("#composer").InputValueAsync()).ShouldBe("", "the draft is cleared once sent");
 
         await page.Locator("[data-testid=assign-menu] button").First.ClickAsync();
