@@ -175,20 +175,10 @@ internal sealed class IdentityStore(DbSession session)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task TouchAsync(Guid workspaceId, Guid contactId, string? name, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var command = await CommandAsync("""
-            UPDATE identity.contacts SET name = COALESCE(name, @name), updated_at = @now
-            WHERE workspace_id = @w AND id = @id
-            """, ct);
-        command.Parameters.AddWithValue("w", workspaceId);
-        command.Parameters.AddWithValue("id", contactId);
-        command.Parameters.Add(new NpgsqlParameter<string?>("name", string.IsNullOrWhiteSpace(name) ? null : Truncate(name.Trim(), 300)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.AddWithValue("now", now);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    public Task TouchAsync(Guid workspaceId, Guid contactId, string? name, DateTimeOffset now, CancellationToken ct) =>
+        TouchManyAsync(workspaceId, [(contactId, name)], now, ct);
 
-    /// <summary><see cref="TouchAsync"/> for many contacts in one statement.</summary>
+    /// <summary>Marks contacts as just seen, and names those still unnamed; one statement for the whole batch.</summary>
     public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, CancellationToken ct)
     {
         if (contacts.Count == 0)
