@@ -23,6 +23,7 @@ public static class ChannelsModule
         services.AddModuleDbContext<ChannelsDbContext>(ChannelsDbContext.Schema);
         services.Configure<ChannelsOptions>(configuration.GetSection(ChannelsOptions.Section));
         services.AddSingleton<ChannelSecrets>();
+        services.AddSingleton<ChannelCache>();
         services.AddScoped<ChannelStore>();
         services.AddScoped<InboundLog>();
         services.AddSingleton<InboundGroupCommit>();
