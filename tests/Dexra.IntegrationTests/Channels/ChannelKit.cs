@@ -58,7 +58,12 @@ internal sealed record EmulatedRequest(string Method, string PathAndQuery, IRead
 /// <summary>An emulator's answer with bytes of any type: a media file, or JSON.</summary>
 internal sealed record EmulatedResponse(int Status, byte[] Body, string ContentType = "application/json")
 {
+    /// <summary>A <c>Location</c> to send the client on to (storage a provider redirects its media to).</summary>
+    public string? Location { get; init; }
+
     public static EmulatedResponse Json(int status, string body) => new(status, Encoding.UTF8.GetBytes(body));
+
+    public static EmulatedResponse Redirect(string location) => new(302, []) { Location = location };
 }
 
 /// <summary>
@@ -151,6 +156,11 @@ internal sealed class ProviderEmulator : IDisposable
 
             context.Response.StatusCode = answer.Status;
             context.Response.ContentType = answer.ContentType;
+            if (answer.Location is { } location)
+            {
+                context.Response.RedirectLocation = location;
+            }
+
             await context.Response.OutputStream.WriteAsync(answer.Body);
             context.Response.Close();
         }

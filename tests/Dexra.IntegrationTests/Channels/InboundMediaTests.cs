@@ -376,4 +376,36 @@ public sealed class InboundMediaTests(WorkspaceFixture fixture) : IClassFixture<
         cdn.Requests.Count.ShouldBe(2);
         cdn.Requests.ShouldAllBe(r => !r.Headers.ContainsKey("Authorization"));
     }
+    [Fact]
+    public async Task A_redirect_is_followed_to_public_storage_only_and_never_to_a_private_address_or_plain_http()
+    {
+        // Messenger's CDN redirects like Twilio's API does (to S3): each hop is checked again. The
+        // storage here is a loopback emulator, which is exactly what a hop must never reach unless it
+        // is the channel's configured API host.
+        var image = Jpeg(700, 11);
+        using var storage = new ProviderEmulator(_ => new EmulatedResponse(200, image, "image/jpeg"));
+        var storagePort = new Uri(storage.BaseUrl).Port;
+        using var cdn = new ProviderEmulator(request => request.PathAndQuery switch
+        {
+            var p when p.StartsWith("/cdn/by-name", StringComparison.Ordinal) => EmulatedResponse.Redirect($"https://localhost:{storagePort}/photo.jpg"),
+            var p when p.StartsWith("/cdn/plain-http", StringComparison.Ordinal) => EmulatedResponse.Redirect($"http://127.0.0.2:{storagePort}/photo.jpg"),
+            var p when p.StartsWith("/cdn/same-host", StringComparison.Ordinal) => EmulatedResponse.Redirect("/cdn/photo.jpg"),
+            var p when p.StartsWith("/cdn/photo.jpg", StringComparison.Ordinal) => new EmulatedResponse(200, image, "image/jpeg"),
+            _ => EmulatedResponse.Json(404, "{}"),
+        });
+        var (channelId, url) = await ChannelKit.CreateAsync(fixture, "messenger",
+            new { pageId = "107312345678902", pageAccessToken = "page-token", appSecret = AppSecret, verifyToken = "v", apiBaseUrl = cdn.BaseUrl });
+        var mid = $"m_media_redirect_{Guid.NewGuid():N}";
+        var body = $$$"""
+            {"object":"page","entry":[{"id":"1","time":1700000000123,"messaging":[{"sender":{"id":"6985216458299"},"recipient":{"id":"1"},"timestamp":1700000000100,"message":{"mid":"{{{mid}}}","attachments":[{"type":"image","payload":{"url":"{{{cdn.BaseUrl}}}/cdn/by-name"}},{"type":"image","payload":{"url":"{{{cdn.BaseUrl}}}/cdn/plain-http"}},{"type":"image","payload":{"url":"{{{cdn.BaseUrl}}}/cdn/same-host"}}]}}]}]}
+            """;
+        await PostWhatsAppAsync(url, body);
+
+        var message = await MessageAsync(channelId, mid, m => HasFiles(m) && m.Str("text").Split("not kept").Length == 3);
+        message.GetProperty("attachments").EnumerateArray().ShouldHaveSingleItem().Str("contentType").ShouldBe("image/jpeg");
+        message.Str("text").ShouldContain("[image not kept: localhost is not a public address, so it was not fetched]");
+        message.Str("text").ShouldContain("[image not kept: Messenger redirected to a non-https address on 127.0.0.2]");
+        storage.Requests.ShouldBeEmpty();
+        (await DownloadsAsync(channelId)).Select(d => d.Outcome).ShouldBe(["refused", "refused", "stored"], ignoreOrder: true);
+    }
 }

@@ -37,9 +37,15 @@ internal static class InboundMediaRegistration
         services.AddScoped<MediaDownloads>();
         services.AddScoped<MediaFetcher>();
         services.AddHostedService<MediaDownloadWorker>();
-        services.AddHttpClient(MediaFetcher.HttpClientName, (provider, client) =>
-                client.Timeout = TimeSpan.FromSeconds(Math.Max(1, provider.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.TimeoutSeconds)))
-            .ConfigurePrimaryHttpMessageHandler(MediaFetcher.CreateHandler);
+        foreach (var (name, mayBePrivate) in new[] { (MediaFetcher.HttpClientName, false), (MediaFetcher.ConfiguredHostClientName, true) })
+        {
+            services.AddHttpClient(name, (provider, client) =>
+                    client.Timeout = TimeSpan.FromSeconds(Math.Max(1, provider.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.TimeoutSeconds)))
+                .ConfigurePrimaryHttpMessageHandler(() => MediaFetcher.CreateHandler(mayBePrivate))
+                // Telegram's bot token is part of its file addresses: request URLs must not reach the logs.
+                .RemoveAllLoggers();
+        }
+
         return services;
     }
 }

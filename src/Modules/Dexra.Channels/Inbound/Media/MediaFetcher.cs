@@ -28,19 +28,31 @@ internal sealed record MediaFailed(string Reason, bool Retryable) : MediaFetch;
 /// </summary>
 internal sealed class MediaFetcher(IHttpClientFactory http)
 {
+    /// <summary>Connects only to public addresses: every host that is not the channel's configured API host.</summary>
     public const string HttpClientName = "dexra-media";
+
+    /// <summary>
+    /// The channel's configured API host, at whatever address the admin chose (an emulator, a relay).
+    /// A pool of its own, so a connection opened here is never reused for an address from a payload.
+    /// </summary>
+    public const string ConfiguredHostClientName = "dexra-media-configured";
+
     private const int MaxRedirects = 3;
-    private static readonly HttpRequestOptionsKey<bool> MayBePrivate = new("dexra-media-may-be-private");
 
     private static readonly string[] MetaHosts = ["fbsbx.com", "fbcdn.net", "facebook.com", "cdninstagram.com", "instagram.com"];
     private static readonly string[] TwilioHosts = ["api.twilio.com", "twiliocdn.com"];
 
-    public static SocketsHttpHandler CreateHandler() => new()
+    /// <summary>
+    /// Redirects are followed by hand (each hop is checked), and no proxy: the address check happens
+    /// where the socket connects, which through a proxy would be the proxy's address instead.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(bool mayBePrivate) => new()
     {
         AllowAutoRedirect = false,
+        UseProxy = false,
         AutomaticDecompression = DecompressionMethods.None,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ConnectCallback = ConnectAsync,
+        ConnectCallback = (context, ct) => ConnectAsync(context, mayBePrivate, ct),
     };
 
     public async Task<MediaFetch> FetchAsync(ChannelConfig channel, ProviderMedia media, long maxBytes, CancellationToken ct)
@@ -212,8 +224,7 @@ internal sealed class MediaFetcher(IHttpClientFactory http)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Authorization = auth;
-        request.Options.Set(MayBePrivate, true);
-        using var client = http.CreateClient(HttpClientName);
+        using var client = http.CreateClient(ConfiguredHostClientName);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         var bytes = await ReadCappedAsync(response, 1024 * 1024, ct);
         try
@@ -229,12 +240,11 @@ internal sealed class MediaFetcher(IHttpClientFactory http)
     private async Task<MediaFetch> DownloadAsync(
         Uri url, string baseUrl, AuthenticationHeaderValue? auth, long maxBytes, string provider, string? declaredType, string? fileName, CancellationToken ct)
     {
-        using var client = http.CreateClient(HttpClientName);
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Authorization = auth;
-            request.Options.Set(MayBePrivate, IsConfiguredHost(url, baseUrl));
+            using var client = http.CreateClient(IsConfiguredHost(url, baseUrl) ? ConfiguredHostClientName : HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } next)
             {
@@ -303,10 +313,10 @@ internal sealed class MediaFetcher(IHttpClientFactory http)
         return new MediaFailed(string.Create(CultureInfo.InvariantCulture, $"{provider} answered HTTP {code}{(detail is null ? "" : ": " + detail)}"), retryable);
     }
 
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    /// <summary>Resolves once and connects to what was checked, so a name cannot answer public to the check and private to the connect.</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool mayBePrivate, CancellationToken ct)
     {
         var host = context.DnsEndPoint.Host;
-        var mayBePrivate = context.InitialRequestMessage.Options.TryGetValue(MayBePrivate, out var allowed) && allowed;
         var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
         var usable = mayBePrivate ? addresses : addresses.Where(IsPublic).ToArray();
         if (usable.Length == 0)
