@@ -99,12 +99,64 @@ public sealed class MediaParsingTests
     [InlineData("fd00::1", false)]
     [InlineData("fe80::1", false)]
     [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("198.18.0.1", false)]
+    [InlineData("64:ff9b::a00:1", false)]
+    [InlineData("2002:c0a8:101::1", false)]
+    [InlineData("::10.0.0.1", false)]
+    [InlineData("64:ff9b::9df0:123", true)]
     [InlineData("157.240.1.35", true)]
     [InlineData("2a03:2880:f10d:83:face:b00c:0:25de", true)]
     public void Only_public_addresses_are_reachable_outside_the_configured_api_host(string address, bool reachable) =>
         MediaFetcher.IsPublic(IPAddress.Parse(address)).ShouldBe(reachable);
-    private static ChannelConfig Channel(params (string Key, string Value)[] settings) =>
-        new(new Channel { Type = ChannelTypes.WhatsApp, Name = "WhatsApp", Settings = "{}" }, settings.ToDictionary(s => s.Key, s => s.Value));
+    private static ChannelConfig Channel(params (string Key, string Value)[] settings) => Channel(ChannelTypes.WhatsApp, settings);
+
+    private static ChannelConfig Channel(string type, params (string Key, string Value)[] settings) =>
+        new(new Channel { Type = type, Name = type, Settings = "{}" }, settings.ToDictionary(s => s.Key, s => s.Value));
+
+    /// <summary>The fetcher's own handlers, as the host registers them, without the host.</summary>
+    private sealed class MediaClients : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new(MediaFetcher.CreateHandler(name == MediaFetcher.ConfiguredHostClientName));
+    }
+
+    [Fact]
+    public async Task A_server_that_trickles_a_file_is_cut_off_at_the_deadline_and_asked_again_later()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(stop.Token);
+            await socket.ReceiveAsync(new byte[4096], System.Net.Sockets.SocketFlags.None, stop.Token);
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nConnection: close\r\n\r\n"u8.ToArray(), stop.Token);
+            // One byte every 100 ms, at most 100 of them: far longer than the deadline.
+            for (var i = 0; i < 100 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    await socket.SendAsync(new byte[] { 0xFF }, stop.Token);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    return;
+                }
+
+                await Task.Delay(100, stop.Token);
+            }
+        });
+        var channel = Channel(ChannelTypes.Messenger, ("apiBaseUrl", $"http://127.0.0.1:{port}"));
+        var media = new ProviderMedia { Kind = "image", Url = $"http://127.0.0.1:{port}/cdn/slow.jpg" };
+
+        var started = DateTime.UtcNow;
+        var result = await new MediaFetcher(new MediaClients()).FetchAsync(channel, media, 1024 * 1024, TimeSpan.FromSeconds(1), CancellationToken.None);
+
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(8));
+        result.ShouldBe(new MediaFailed("Messenger did not send it within 1 s", true));
+        await stop.CancelAsync();
+        await server.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
 
     private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0x4A, 0x46, 0x49, 0x46, 0, 1];
 

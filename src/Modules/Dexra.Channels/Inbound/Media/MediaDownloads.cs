@@ -24,7 +24,13 @@ internal sealed class MediaDownloadOptions
     /// <summary>The first retry's delay; each later one doubles, up to 10 minutes.</summary>
     public int RetryDelayMilliseconds { get; set; } = 5000;
 
+    /// <summary>The longest one file may take, all its requests together.</summary>
     public int TimeoutSeconds { get; set; } = 60;
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(1, TimeoutSeconds));
+
+    /// <summary>How long a claimed file stays with its node: well past the time a download may take.</summary>
+    public TimeSpan Lease => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(5).Ticks, Timeout.Ticks * 2));
 }
 
 internal static class InboundMediaRegistration
@@ -39,8 +45,7 @@ internal static class InboundMediaRegistration
         services.AddHostedService<MediaDownloadWorker>();
         foreach (var (name, mayBePrivate) in new[] { (MediaFetcher.HttpClientName, false), (MediaFetcher.ConfiguredHostClientName, true) })
         {
-            services.AddHttpClient(name, (provider, client) =>
-                    client.Timeout = TimeSpan.FromSeconds(Math.Max(1, provider.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.TimeoutSeconds)))
+            services.AddHttpClient(name, (provider, client) => client.Timeout = provider.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.Timeout)
                 .ConfigurePrimaryHttpMessageHandler(() => MediaFetcher.CreateHandler(mayBePrivate))
                 // Telegram's bot token is part of its file addresses: request URLs must not reach the logs.
                 .RemoveAllLoggers();
@@ -60,8 +65,6 @@ internal sealed partial class MediaDownloads(
     DbSession session, ChannelStore channels, MediaFetcher fetcher, WidgetAttachments attachments, IMediator mediator,
     IOptions<MediaDownloadOptions> options, TimeProvider clock, ILogger<MediaDownloads> logger)
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-
     /// <summary>Claims due files (leased, so a crashed node's files come back) and finishes each one.</summary>
     public async Task<int> RunBatchAsync(int size, CancellationToken ct)
     {
@@ -79,7 +82,7 @@ internal sealed partial class MediaDownloads(
                 RETURNING d.workspace_id, d.id, d.channel_id, d.message_id, d.owner, d.media::text, d.attempts, d.position
                 """);
             claim.Parameters.AddWithValue("now", now);
-            claim.Parameters.AddWithValue("lease", now + Lease);
+            claim.Parameters.AddWithValue("lease", now + options.Value.Lease);
             claim.Parameters.AddWithValue("n", size);
             var claimed = new List<(MediaJob Job, int Position)>();
             await using (var reader = await claim.ExecuteReaderAsync(ct))
@@ -125,7 +128,7 @@ internal sealed partial class MediaDownloads(
             return;
         }
 
-        var fetched = await fetcher.FetchAsync(channel, job.Media, MediaLimits.MaxBytes(channel), ct);
+        var fetched = await fetcher.FetchAsync(channel, job.Media, MediaLimits.MaxBytes(channel), settings.Timeout, ct);
         switch (fetched)
         {
             case MediaFetched file:

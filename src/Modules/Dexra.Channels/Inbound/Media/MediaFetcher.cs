@@ -55,9 +55,16 @@ internal sealed class MediaFetcher(IHttpClientFactory http)
         ConnectCallback = (context, ct) => ConnectAsync(context, mayBePrivate, ct),
     };
 
-    public async Task<MediaFetch> FetchAsync(ChannelConfig channel, ProviderMedia media, long maxBytes, CancellationToken ct)
+    /// <param name="timeout">
+    /// For the whole file, every request and redirect included: a server that trickles bytes cannot
+    /// hold a download past its lease (which would let another node fetch the same file again).
+    /// </param>
+    public async Task<MediaFetch> FetchAsync(ChannelConfig channel, ProviderMedia media, long maxBytes, TimeSpan timeout, CancellationToken stopping)
     {
         var provider = Provider(channel.Type);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(timeout);
+        var ct = deadline.Token;
         try
         {
             return channel.Type switch
@@ -77,9 +84,9 @@ internal sealed class MediaFetcher(IHttpClientFactory http)
         {
             return new MediaFailed($"{provider} could not be reached ({e.Message})", true);
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            return new MediaFailed($"{provider} did not answer in time", true);
+            return new MediaFailed(string.Create(CultureInfo.InvariantCulture, $"{provider} did not send it within {timeout.TotalSeconds:0.#} s"), true);
         }
     }
 
@@ -351,16 +358,36 @@ internal sealed class MediaFetcher(IHttpClientFactory http)
 
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
         {
-            var first = address.GetAddressBytes()[0];
-            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || (first & 0xFE) == 0xFC);
+            var v6 = address.GetAddressBytes();
+            if (Embedded(v6) is { } v4)
+            {
+                // NAT64 (64:ff9b::/96), 6to4 (2002::/16) and IPv4-compatible addresses reach the IPv4 address inside.
+                return IsPublic(v4);
+            }
+
+            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || (v6[0] & 0xFE) == 0xFC);
         }
 
         var b = address.GetAddressBytes();
         return !(b[0] == 10 || b[0] == 0 || b[0] >= 224
             || (b[0] == 172 && b[1] is >= 16 and <= 31)
             || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 192 && b[1] == 0 && b[2] == 0)
+            || (b[0] == 198 && b[1] is 18 or 19)
             || (b[0] == 169 && b[1] == 254)
             || (b[0] == 100 && b[1] is >= 64 and <= 127));
+    }
+
+    private static IPAddress? Embedded(byte[] v6)
+    {
+        if (v6[0] == 0x20 && v6[1] == 0x02)
+        {
+            return new IPAddress(v6.AsSpan(2, 4));
+        }
+
+        var nat64 = v6.AsSpan(0, 12).SequenceEqual((ReadOnlySpan<byte>)[0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0]);
+        var compatible = v6.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0;
+        return nat64 || compatible ? new IPAddress(v6.AsSpan(12, 4)) : null;
     }
 
     private sealed class PrivateAddressException(string message) : Exception(message);
