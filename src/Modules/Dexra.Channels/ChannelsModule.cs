@@ -2,6 +2,7 @@ using Dexra.Channels.ApiChannel;
 using Dexra.Channels.Configuration;
 using Dexra.Channels.Inbound;
 using Dexra.Channels.Inbound.Imap;
+using Dexra.Channels.Inbound.Media;
 using Dexra.Channels.Outbound;
 using Dexra.Channels.Persistence;
 using Dexra.Channels.Widget;
@@ -29,6 +30,7 @@ public static class ChannelsModule
         services.AddScoped<InboundPipeline>();
         services.AddSingleton<InboundSignal>();
         services.AddHostedService<InboundProcessor>();
+        services.AddInboundMedia(configuration);
         services.Configure<ImapOptions>(configuration.GetSection(ImapOptions.Section));
         services.AddScoped<MailboxCursors>();
         services.AddSingleton<MailboxScanSignal>();
