@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+using Dexra.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Dexra.BrowserTests;
+
+/// <summary>@mentions with the notification bell, agent invitations, and a channel's "Test connection".</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class MentionsInvitationsAndConnectionTests(BrowserFixture fixture)
+{
+    private const int Wait = 10_000;
+
+    [Fact]
+    public async Task Agent_A_mentions_agent_B_in_a_note_and_B_sees_the_bell_live_and_opens_the_conversation()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..5];
+        var bName = $"Bea{suffix} Mentioned";
+        var email = $"bea-{Guid.NewGuid():N}@example.com";
+        await fixture.Workspace.Api.PostJsonAsync("/api/v1/agents",
+            new { name = bName, email, role = "agent", password = "correct-horse-battery" }, HttpStatusCode.Created);
+        var conversation = await ConversationAsync("Mention Mo", "My parcel is stuck in customs");
+
+        var pageB = await SignInAsync(email, "correct-horse-battery");
+        await fixture.GotoLiveAsync(pageB, "/inbox");
+        var bell = pageB.Locator("[data-testid=notification-bell]");
+        await bell.WaitForAsync(new() { Timeout = Wait });
+        (await pageB.Locator("[data-testid=notification-badge] .mud-badge").IsVisibleAsync()).ShouldBeFalse();
+
+        var pageA = await fixture.SignedInPageAsync();
+        await fixture.GotoLiveAsync(pageA, $"/inbox/{conversation}");
+        await pageA.Locator("[data-testid=message-text]", new() { HasText = "stuck in customs" }).WaitForAsync(new() { Timeout = Wait });
+        await pageA.Keyboard.PressAsync("n");
+        var composer = pageA.Locator("#composer");
+        await composer.PressSequentiallyAsync($"Customs again, @Bea{suffix[..3]}");
+        var suggestion = pageA.Locator("[data-testid=mention-suggestion]", new() { HasText = bName });
+        await suggestion.WaitForAsync(new() { Timeout = Wait });
+        await BrowserFixture.ScreenshotAsync(pageA, "composer-mention");
+        await suggestion.ClickAsync();
+        await pageA.WaitForFunctionAsync($"() => document.querySelector('#composer').value === 'Customs again, @{bName} '", null, new() { Timeout = Wait });
+        await composer.PressSequentiallyAsync("can you call the courier?");
+        await pageA.Locator("[data-testid=send]").ClickAsync();
+        await pageA.Locator("[data-type=note]", new() { HasText = "can you call the courier?" }).WaitForAsync(new() { Timeout = Wait });
+
+        // B did not reload: the badge appears through the realtime events.
+        await pageB.Locator("[data-testid=notification-badge] .mud-badge", new() { HasText = "1" }).WaitForAsync(new() { Timeout = Wait });
+        await bell.ClickAsync();
+        var item = pageB.Locator("[data-testid=notification-item]", new() { HasText = "can you call the courier?" });
+        await item.WaitForAsync(new() { Timeout = Wait });
+        (await item.GetAttributeAsync("data-read")).ShouldBe("false");
+        await BrowserFixture.ScreenshotAsync(pageB, "notifications");
+        await item.ClickAsync();
+        await pageB.WaitForURLAsync(fixture.BaseUrl + $"/inbox/{conversation}", new() { Timeout = Wait });
+        await pageB.Locator("[data-testid=message-text]", new() { HasText = "My parcel is stuck in customs" }).WaitForAsync(new() { Timeout = Wait });
+        await pageB.WaitForFunctionAsync("() => !document.querySelector('[data-testid=notification-badge] .mud-badge') || getComputedStyle(document.querySelector('[data-testid=notification-badge] .mud-badge')).display === 'none'",
+            null, new() { Timeout = Wait });
+        await pageA.Context.CloseAsync();
+        await pageB.Context.CloseAsync();
+    }
+
+    private async Task<IPage> SignInAsync(string email, string password)
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(fixture.BaseUrl + "/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(fixture.BaseUrl + "/");
+        return page;
+    }
+
+    private async Task<Guid> ConversationAsync(string name, string text)
+    {
+        var channel = (await fixture.Workspace.Api.PostJsonAsync("/api/v1/channels", new { type = "api", name = "Web app" }, HttpStatusCode.Created)).Id();
+        JsonElement posted = await fixture.Workspace.Api.PostJsonAsync($"/api/v1/channels/{channel}/messages",
+            new { externalId = Guid.NewGuid().ToString("N"), contact = new { name, email = $"{Guid.NewGuid():N}@example.org" }, text }, HttpStatusCode.Accepted);
+        return posted.GetProperty("conversationId").GetGuid();
+    }
+}
