@@ -58,6 +58,47 @@ public sealed class MentionsInvitationsAndConnectionTests(BrowserFixture fixture
         await pageB.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task An_admin_invites_an_agent_and_the_invitee_signs_up_through_the_link()
+    {
+        var email = $"nia.{Guid.NewGuid().ToString("N")[..8]}@example.com";
+        var admin = await fixture.SignedInPageAsync();
+        await fixture.GotoLiveAsync(admin, "/admin/agents");
+        var form = admin.Locator("[data-testid=invite-form]");
+        await form.Locator("input").First.FillAsync(email);
+        await admin.Locator("[data-testid=send-invite]").ClickAsync();
+        var linkField = admin.Locator("[data-testid=invite-link] input, input[data-testid=invite-link]").First;
+        await linkField.WaitForAsync(new() { Timeout = Wait });
+        var link = await linkField.InputValueAsync();
+        link.ShouldStartWith(fixture.BaseUrl + "/invite/dxi_");
+        await admin.Locator("[data-testid=invitations-table] tr", new() { HasText = email }).Locator("[data-testid=invitation-status]", new() { HasText = "pending" })
+            .WaitForAsync(new() { Timeout = Wait });
+        await BrowserFixture.ScreenshotAsync(admin, "admin-invitations");
+
+        // The invitee has no session: a fresh browser context opens the link.
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var invitee = await context.NewPageAsync();
+        await invitee.GotoAsync(link);
+        (await invitee.Locator("[data-testid=invite-email]").TextContentAsync()).ShouldBe(email);
+        await BrowserFixture.ScreenshotAsync(invitee, "invite-signup");
+        await invitee.FillAsync("#name", "Nia Newcomer");
+        await invitee.FillAsync("#password", "newcomer-password");
+        await invitee.FillAsync("#confirm", "newcomer-password");
+        await invitee.ClickAsync("button[type=submit]");
+        await invitee.WaitForURLAsync(fixture.BaseUrl + "/", new() { Timeout = Wait });
+        await invitee.GetByText("Nia Newcomer").First.WaitForAsync(new() { Timeout = Wait });
+
+        // The link worked once.
+        await invitee.GotoAsync(link);
+        await invitee.Locator("[data-testid=invite-error]", new() { HasText = "already been used" }).WaitForAsync(new() { Timeout = Wait });
+
+        await fixture.GotoLiveAsync(admin, "/admin/agents");
+        await admin.Locator("[data-testid=invitations-table] tr", new() { HasText = email }).Locator("[data-testid=invitation-status]", new() { HasText = "accepted" })
+            .WaitForAsync(new() { Timeout = Wait });
+        await context.CloseAsync();
+        await admin.Context.CloseAsync();
+    }
+
     private async Task<IPage> SignInAsync(string email, string password)
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
