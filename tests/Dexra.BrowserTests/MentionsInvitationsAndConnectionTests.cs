@@ -99,6 +99,88 @@ public sealed class MentionsInvitationsAndConnectionTests(BrowserFixture fixture
         await admin.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Test_connection_shows_what_the_provider_said_about_the_saved_settings()
+    {
+        // A loopback Bot API that knows one token: the right one gets the bot, any other a 401.
+        using var telegram = new BotApiEmulator("7001:good-token");
+        var name = $"Telegram {Guid.NewGuid().ToString("N")[..6]}";
+        await fixture.Workspace.Api.PostJsonAsync("/api/v1/channels",
+            new { type = "telegram", name, settings = new { botToken = "7001:wrong-token", secretToken = "s", apiBaseUrl = telegram.BaseUrl } }, HttpStatusCode.Created);
+
+        var page = await fixture.SignedInPageAsync();
+        await fixture.GotoLiveAsync(page, "/admin/channels");
+        await page.Locator("[data-testid=channels-table] tr", new() { HasText = name }).Locator("[data-testid=edit-channel]").ClickAsync();
+        await page.Locator("[data-testid=test-connection]").ClickAsync();
+        var result = page.Locator("[data-testid=connection-result]");
+        await result.WaitForAsync(new() { Timeout = Wait });
+        (await result.GetAttributeAsync("data-ok")).ShouldBe("false");
+        (await result.TextContentAsync()).ShouldNotBeNull().ShouldContain("Telegram says: Unauthorized (401)");
+        await BrowserFixture.ScreenshotAsync(page, "channel-test-failed");
+
+        // Type the right token, save, edit again and test: the saved settings now work.
+        await page.Locator("#setting-botToken").FillAsync("7001:good-token");
+        await page.Locator("[data-testid=create-channel]").ClickAsync();
+        await page.GetByText($"Channel {name} saved.").WaitForAsync(new() { Timeout = Wait });
+        await page.Locator("[data-testid=channels-table] tr", new() { HasText = name }).Locator("[data-testid=edit-channel]").ClickAsync();
+        await page.Locator("[data-testid=test-connection]").ClickAsync();
+        await page.Locator("[data-testid=connection-result][data-ok=true]", new() { HasText = "@shop_help_bot" }).WaitForAsync(new() { Timeout = Wait });
+        await BrowserFixture.ScreenshotAsync(page, "channel-test-ok");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>Telegram's getMe on 127.0.0.1 for one bot token; stops when disposed or after a minute.</summary>
+    private sealed class BotApiEmulator : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly CancellationTokenSource _lifetime = new(TimeSpan.FromMinutes(1));
+
+        public BotApiEmulator(string token)
+        {
+            var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            BaseUrl = $"http://127.0.0.1:{port}";
+            _listener.Prefixes.Add(BaseUrl + "/");
+            _listener.Start();
+            _lifetime.Token.Register(_listener.Close);
+            _ = Task.Run(async () =>
+            {
+                while (!_lifetime.IsCancellationRequested)
+                {
+                    HttpListenerContext context;
+                    try
+                    {
+                        context = await _listener.GetContextAsync();
+                    }
+                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                    {
+                        return;
+                    }
+
+                    var known = context.Request.RawUrl == $"/bot{token}/getMe";
+                    context.Response.StatusCode = known ? 200 : 401;
+                    context.Response.ContentType = "application/json";
+                    var body = known
+                        ? """{"ok":true,"result":{"id":7001,"is_bot":true,"first_name":"Shop","username":"shop_help_bot"}}"""
+                        : """{"ok":false,"error_code":401,"description":"Unauthorized"}""";
+                    await context.Response.OutputStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(body));
+                    context.Response.Close();
+                }
+            });
+        }
+
+        public string BaseUrl { get; }
+
+        public void Dispose()
+        {
+            _lifetime.Cancel();
+            _listener.Close();
+            _lifetime.Dispose();
+        }
+    }
+
     private async Task<IPage> SignInAsync(string email, string password)
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
