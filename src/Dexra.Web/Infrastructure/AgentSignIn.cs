@@ -1,3 +1,6 @@
+using System.Security.Claims;
+using Dexra.SharedKernel.Security;
+using Dexra.Workspaces.Contracts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
@@ -13,21 +16,21 @@ internal static class AgentSignIn
         }).ExcludeFromDescription();
 }
 
-/// <summary>The agent's sign-in cookie, as the login page issues it (used by the invitation page too).</summary>
+/// <summary>The agent's sign-in cookie, one shape for the login page and the invitation page.</summary>
 internal static class AgentCookie
 {
-    public static Task SignInAsync(HttpContext http, Dexra.Workspaces.Contracts.SignedInAgent agent)
+    public static Task SignInAsync(HttpContext http, SignedInAgent agent)
     {
-        var identity = new System.Security.Claims.ClaimsIdentity(
+        var identity = new ClaimsIdentity(
             [
-                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, agent.Name),
-                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Email, agent.Email),
-                new System.Security.Claims.Claim(Dexra.SharedKernel.Security.DexraClaims.WorkspaceId, agent.WorkspaceId.ToString()),
-                new System.Security.Claims.Claim(Dexra.SharedKernel.Security.DexraClaims.AgentId, agent.AgentId.ToString()),
-                new System.Security.Claims.Claim(Dexra.SharedKernel.Security.DexraClaims.Role, agent.Role),
-                new System.Security.Claims.Claim("dexra:workspace-name", agent.WorkspaceName),
+                new Claim(ClaimTypes.Name, agent.Name),
+                new Claim(ClaimTypes.Email, agent.Email),
+                new Claim(DexraClaims.WorkspaceId, agent.WorkspaceId.ToString()),
+                new Claim(DexraClaims.AgentId, agent.AgentId.ToString()),
+                new Claim(DexraClaims.Role, agent.Role),
+                new Claim("dexra:workspace-name", agent.WorkspaceName),
             ],
             CookieAuthenticationDefaults.AuthenticationScheme);
-        return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new System.Security.Claims.ClaimsPrincipal(identity));
+        return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
     }
 }
