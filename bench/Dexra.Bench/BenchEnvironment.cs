@@ -39,6 +39,21 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>The host's resident memory in MiB (what the operating system has given it, heaps and code).</summary>
+    public double HostMemoryMb
+    {
+        get
+        {
+            if (_host is null)
+            {
+                return 0;
+            }
+
+            _host.Refresh();
+            return _host.WorkingSet64 / 1024.0 / 1024.0;
+        }
+    }
+
     /// <summary>
     /// Waits until the host uses less than a tenth of a core for a whole second (at most
     /// <paramref name="limit"/>): after a warm-up the runtime keeps recompiling hot code in the

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Dexra.Bench;
 
 // dotnet run -c Release --project bench/Dexra.Bench -- <scenario> [--pg CONNSTRING] [--clients N] ...
-// Scenarios: baseline (pgbench single-row INSERT rate), ingest (webhook burst), latency (webhook -> SignalR),
+// Scenarios: baseline (pgbench single-row INSERT rate), ingest (webhook burst), latency (webhook -> SignalR), idle (resident memory),
 // reads (timeline and inbox pages over a seeded 1M-message dataset), identity (ResolveSenders against 100k contacts). Every loop is bounded in count and time,
 // and every server binds to 127.0.0.1.
 internal static class BenchProgram
@@ -28,6 +28,9 @@ internal static class BenchProgram
             case "latency":
                 await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10), IntOption("warmup", 3000));
                 break;
+            case "idle":
+                await Scenarios.IdleAsync(env, IntOption("warmup", 3000), IntOption("seconds", 30));
+                break;
             case "reads":
                 await DatasetScenarios.ReadLatencyAsync(env, IntOption("contacts", 100_000), IntOption("messages", 1_000_000), IntOption("hot", 10_000), IntOption("samples", 2000));
                 break;
@@ -35,7 +38,7 @@ internal static class BenchProgram
                 await DatasetScenarios.IdentityAsync(env, IntOption("contacts", 100_000), IntOption("resolutions", 100_000), IntOption("workers", 8), IntOption("batch", 100));
                 break;
             default:
-                Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: baseline, ingest, latency, reads, identity.");
+                Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: baseline, ingest, latency, idle, reads, identity.");
                 return 2;
         }
 

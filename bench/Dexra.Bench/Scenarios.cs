@@ -65,6 +65,21 @@ internal static class Scenarios
     }
 
     /// <summary>Webhook to agent's browser: a SignalR client on /hubs/inbox times each message.</summary>
+    /// <summary>
+    /// An idle node's memory: right after start, and after it has taken a burst of traffic
+    /// (the warm-up) and then stood idle for <paramref name="idleSeconds"/>, as a node does between peaks.
+    /// </summary>
+    public static async Task IdleAsync(BenchEnvironment env, int warmup, int idleSeconds)
+    {
+        await env.StartHostAsync();
+        await env.WaitUntilHostSettlesAsync(TimeSpan.FromSeconds(60));
+        Console.WriteLine($"idle node just started: {env.HostMemoryMb:F0} MiB resident");
+        await WarmUpAsync(env, warmup, 16);
+        Console.WriteLine($"right after {warmup} deliveries: {env.HostMemoryMb:F0} MiB resident");
+        await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
+        Console.WriteLine($"idle node after {warmup} deliveries and {idleSeconds} s idle: {env.HostMemoryMb:F0} MiB resident (target under 300 MiB)");
+    }
+
     public static async Task LatencyAsync(BenchEnvironment env, int ratePerSecond, int seconds, int warmup)
     {
         await env.StartHostAsync();
