@@ -3,9 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dexra.Assist.Contracts;
 using Dexra.IntegrationTests.Infrastructure;
 using Dexra.IntegrationTests.Widget;
+using Mediator;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dexra.IntegrationTests.Assist;
 
@@ -45,6 +48,17 @@ public sealed class CrossChannelBotTests(WorkspaceFixture fixture) : IClassFixtu
         // Agents rate it.
         (await api.PostAsJsonAsync($"/api/v1/assist/answers/{answer.Id()}/rating", new { helpful = true })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await api.GetJsonAsync($"/api/v1/assist/answers?conversationId={chat}")).GetProperty("items")[0].GetProperty("helpful").GetBoolean().ShouldBeTrue();
+
+        // The log names the message that carried the answer, which is how the inbox shows its thumbs.
+        answer.Id("messageId").ShouldBe(bot[0].Id());
+        using (var scope = fixture.App.Services.CreateScope())
+        {
+            var ratings = await scope.ServiceProvider.GetRequiredService<IMediator>()
+                .Send(new GetAssistantMessageRatings(fixture.Workspace.Id, [bot[0].Id(), Guid.NewGuid()]));
+            var rating = ratings.ShouldHaveSingleItem();
+            rating.AnswerId.ShouldBe(answer.Id());
+            rating.Helpful.ShouldBe(true);
+        }
 
         // Asking for a person hands off, with the packet carrying facts from the email and from the chat.
         await WidgetKit.SayAsync(story.Anonymous, story.WidgetChannel, story.Visitor, "I paid $49.90 for it and it still has not come. I want to talk to a human please");
