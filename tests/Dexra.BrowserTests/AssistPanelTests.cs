@@ -1,6 +1,5 @@
 using System.Net;
 using Dexra.IntegrationTests.Infrastructure;
-using Microsoft.Playwright;
 
 namespace Dexra.BrowserTests;
 
