@@ -175,8 +175,13 @@ internal sealed class WidgetBot(
         }
 
         var text = await WithCitationsAsync(w, answer, ct);
+
+        // The reply and its link to the log commit together: the inbox reloads on the reply's event
+        // and must already find the log entry to show the rating thumbs on it.
+        await using var transaction = await session.BeginAsync(cancellationToken: ct);
         var messageId = await mediator.Send(new PostAssistantReply(w, work.ConversationId, text), ct);
         await log.LinkReplyAsync(w, answerId, messageId, ct);
+        await transaction.CommitAsync(ct);
     }
 
     private async Task HandOffAsync(BotWork work, Guid answerId, string reason, CancellationToken ct)
