@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -41,7 +42,13 @@ internal sealed partial class EmbeddingsEmulator : IAsyncDisposable
         ["wrapping"] = 2,
         ["kraft"] = 2,
         ["paper"] = 2,
+        ["umbrella"] = 3,
+        ["umbrellas"] = 3,
+        ["parasol"] = 3,
+        ["parasols"] = 3,
     };
+
+    private const int Noise = 4;
 
     private readonly WebApplication _app;
 
@@ -65,7 +72,7 @@ internal sealed partial class EmbeddingsEmulator : IAsyncDisposable
             else
             {
                 var hash = word.Value.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u);
-                vector[3 + (int)(hash % (Dimensions - 3))] += 0.05f;
+                vector[Noise + (int)(hash % (Dimensions - Noise))] += 0.05f;
             }
         }
 
@@ -174,6 +181,56 @@ public sealed class EmbeddingTests(WorkspaceFixture fixture) : IClassFixture<Wor
         (await SearchUntilAsync(api, "do you take coupons?", items => items.Contains(policy)))[0].ShouldBe(policy);
         (await SearchUntilAsync(api, CashQuestion, items => !items.Contains(policy))).ShouldNotContain(policy);
     }
+
+    [Fact]
+    public async Task With_an_embedding_generator_an_agents_earlier_answer_sharing_no_word_with_the_question_is_suggested_with_its_conversation()
+    {
+        await using var emulator = await EmbeddingsEmulator.StartAsync();
+        await using var host = fixture.App.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Dexra:Assist:OpenAI:Endpoint", emulator.BaseUrl);
+            b.UseSetting("Dexra:Assist:OpenAI:EmbeddingModel", "emulated-embeddings");
+        });
+        using var api = host.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Workspace.ApiToken);
+        var channel = (await api.PostJsonAsync("/api/v1/channels", new { type = "api", name = $"App {Guid.NewGuid():N}" }, HttpStatusCode.Created)).Id();
+
+        // An agent answered a question about parasols, and resolved it: that exchange is learnt (and embedded).
+        var earlier = await AskAsync(api, channel, "Ines", "Do you sell parasols for the garden?");
+        const string answer = "Yes, our parasols come in three sizes and ship within a week.";
+        await api.PostJsonAsync($"/api/v1/conversations/{earlier}/messages", new { text = answer }, HttpStatusCode.Created);
+        (await api.PostAsJsonAsync($"/api/v1/conversations/{earlier}/status", new { status = "resolved" })).EnsureSuccessStatusCode();
+
+        // Another customer asks with other words: only the embeddings connect "umbrellas" and "parasols".
+        var later = await AskAsync(api, channel, "Theo", "any umbrellas in stock?");
+        JsonElement suggestion = default;
+        for (var attempt = 0; attempt < 100 && suggestion.ValueKind == JsonValueKind.Undefined; attempt++)
+        {
+            suggestion = (await api.GetJsonAsync($"/api/v1/conversations/{later}/suggestions")).GetProperty("items").EnumerateArray()
+                .FirstOrDefault(i => i.GetProperty("sources").EnumerateArray().Any(s => s.Str("kind") == "conversation"));
+            if (suggestion.ValueKind == JsonValueKind.Undefined)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        suggestion.ValueKind.ShouldBe(JsonValueKind.Object, "the resolved exchange is suggested once it is embedded");
+        suggestion.Str("text").ShouldContain("parasols come in three sizes");
+        suggestion.GetProperty("confidence").GetDouble().ShouldBeInRange(0.01, 0.75, "found by meaning alone: offered to the agent, never confident enough for the bot");
+        emulator.Inputs.ShouldContain(i => i.Contains("Do you sell parasols", StringComparison.Ordinal) && i.Contains(answer, StringComparison.Ordinal), "the question and its answer are embedded together");
+
+        // The offline host (no generator) has no word to go on, so it suggests nothing from that exchange.
+        (await fixture.Api.GetJsonAsync($"/api/v1/conversations/{later}/suggestions")).GetProperty("items").EnumerateArray()
+            .ShouldNotContain(i => i.GetProperty("sources").EnumerateArray().Any(s => s.Str("kind") == "conversation"));
+    }
+
+    private static async Task<Guid> AskAsync(HttpClient api, Guid channel, string name, string text) =>
+        (await api.PostJsonAsync($"/api/v1/channels/{channel}/messages", new
+        {
+            externalId = Guid.NewGuid().ToString("N"),
+            contact = new { name, email = $"{name.ToLowerInvariant()}.{Guid.NewGuid():N}@example.org" },
+            text,
+        }, HttpStatusCode.Accepted)).Id("conversationId");
 
     private static async Task<List<Guid>> SearchAsync(HttpClient api, string q) =>
         (await api.GetJsonAsync($"/api/v1/kb/search?q={Uri.EscapeDataString(q)}")).GetProperty("items").EnumerateArray().Select(i => i.Id("articleId")).ToList();
