@@ -96,6 +96,28 @@ public sealed class CrossChannelBotTests(WorkspaceFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task After_the_configured_number_of_answers_the_bot_hands_off_even_when_it_could_answer()
+    {
+        await using var host = fixture.App.WithWebHostBuilder(b => b.UseSetting("Dexra:Assist:Bot:MaxTurns", "1"));
+        var workspace = await fixture.App.CreateWorkspaceAsync();
+        var story = await EmailThenWidgetAsync(host, workspace);
+
+        await WidgetKit.SayAsync(story.Anonymous, story.WidgetChannel, story.Visitor, "where is my parcel?");
+        var chat = await ConversationOfAsync(story.Api, story.Visitor.ContactId, story.EmailConversation);
+        (await AssistantMessagesAsync(story.Api, chat, 1))[0].Str("text").ShouldContain(Tracking);
+
+        // The article answers this one, but the bot's single turn is used up: a person takes over.
+        await WidgetKit.SayAsync(story.Anonymous, story.WidgetChannel, story.Visitor, "how do I return an item?");
+        var bot = await AssistantMessagesAsync(story.Api, chat, 2);
+        bot[1].Str("text").ShouldBe(WidgetBotHandoffMessage);
+        var logged = (await story.Api.GetJsonAsync($"/api/v1/assist/answers?conversationId={chat}")).GetProperty("items").EnumerateArray().ToList();
+        logged.Select(a => a.GetProperty("handoff").GetBoolean()).ShouldBe([false, true]);
+        logged[1].Id("messageId").ShouldBe(bot[1].Id());
+    }
+
+    private const string WidgetBotHandoffMessage = "I'm passing you to a member of our team. They can see everything you've told us, so you won't need to repeat yourself.";
+
+    [Fact]
     public async Task With_a_chat_model_configured_the_bot_writes_from_the_retrieved_email_and_still_cites_it()
     {
         await using var emulator = await ChatCompletionsEmulator.StartAsync();
