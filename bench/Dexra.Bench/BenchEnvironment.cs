@@ -24,6 +24,40 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
     public string BaseUrl { get; private set; } = "";
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
+    /// <summary>CPU time the host process has used so far (all its threads: requests, background work, JIT, GC).</summary>
+    public TimeSpan HostCpu
+    {
+        get
+        {
+            if (_host is null)
+            {
+                return TimeSpan.Zero;
+            }
+
+            _host.Refresh();
+            return _host.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the host uses less than a tenth of a core for a whole second (at most
+    /// <paramref name="limit"/>): after a warm-up the runtime keeps recompiling hot code in the
+    /// background for a while, and that is not the work being measured.
+    /// </summary>
+    public async Task WaitUntilHostSettlesAsync(TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        var settled = false;
+        while (!settled && DateTime.UtcNow < deadline)
+        {
+            var before = HostCpu;
+            await Task.Delay(1000);
+            settled = (HostCpu - before).TotalSeconds < 0.1;
+        }
+
+        Console.WriteLine(settled ? "host settled after warm-up" : $"host still busy {limit.TotalSeconds} s after warm-up; measuring anyway");
+    }
+
     public static async Task<BenchEnvironment> StartAsync(string? connectionString)
     {
         LocalPostgresCluster? cluster = null;

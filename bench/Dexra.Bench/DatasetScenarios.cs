@@ -82,8 +82,10 @@ internal static class DatasetScenarios
             JsonSerializer.Serialize(new { name = "Bench identity", adminEmail = "bench@example.com", adminPassword = "bench-password" }), System.Text.Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync();
         var workspaceId = JsonDocument.Parse(created).RootElement.GetProperty("id").GetGuid();
 
+        // +44 7712 xxxxxx is a valid UK mobile range for every i below a million: an invalid number
+        // would be kept raw and never matched, and every resolution would create a contact.
         static SenderToResolve Sender(int i) => new(
-            [new IdentityClaim(IdentityKinds.WhatsApp, $"4477009{i:000000}", true), new IdentityClaim(IdentityKinds.Phone, $"+4477009{i:000000}", true)],
+            [new IdentityClaim(IdentityKinds.WhatsApp, $"447712{i:000000}", true), new IdentityClaim(IdentityKinds.Phone, $"+447712{i:000000}", true)],
             IdentityKinds.WhatsApp, $"Customer {i}", Guid.Empty, "whatsapp");
 
         async Task<int> RunAsync(IEnumerable<int> numbers)

@@ -23,10 +23,10 @@ internal static class BenchProgram
                 Console.WriteLine($"pgbench single-row INSERT, {clients} clients: {Stats.Rate(tps)}");
                 break;
             case "ingest":
-                await Scenarios.IngestAsync(env, IntOption("deliveries", 2000), clients, duplicateShare: 0.1, senders: IntOption("senders", 500));
+                await Scenarios.IngestAsync(env, IntOption("deliveries", 2000), clients, duplicateShare: 0.1, senders: IntOption("senders", 500), warmup: IntOption("warmup", 3000));
                 break;
             case "latency":
-                await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10));
+                await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10), IntOption("warmup", 3000));
                 break;
             case "reads":
                 await DatasetScenarios.ReadLatencyAsync(env, IntOption("contacts", 100_000), IntOption("messages", 1_000_000), IntOption("hot", 10_000), IntOption("samples", 2000));

@@ -28,7 +28,8 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
     options.Assemblies = [typeof(WorkspacesModule), typeof(IdentityModule), typeof(ConversationsModule), typeof(ChannelsModule), typeof(AssistModule), typeof(RoutingModule), typeof(Program)];
     options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
 });
-builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly, typeof(AssistModule).Assembly, typeof(RoutingModule).Assembly], includeInternalTypes: true);
+// Validators hold no state: one instance each, not one per request (building one compiles its rules).
+builder.Services.AddValidatorsFromAssemblies([typeof(WorkspacesModule).Assembly, typeof(IdentityModule).Assembly, typeof(ConversationsModule).Assembly, typeof(ChannelsModule).Assembly, typeof(AssistModule).Assembly, typeof(RoutingModule).Assembly], ServiceLifetime.Singleton, includeInternalTypes: true);
 builder.Services.AddWorkspaces(builder.Configuration);
 builder.Services.AddIdentity(builder.Configuration);
 builder.Services.AddConversations(builder.Configuration);

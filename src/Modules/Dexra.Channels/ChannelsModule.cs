@@ -2,6 +2,7 @@ using Dexra.Channels.ApiChannel;
 using Dexra.Channels.Configuration;
 using Dexra.Channels.Inbound;
 using Dexra.Channels.Inbound.Imap;
+using Dexra.Channels.Inbound.Media;
 using Dexra.Channels.Outbound;
 using Dexra.Channels.Persistence;
 using Dexra.Channels.Widget;
@@ -22,12 +23,14 @@ public static class ChannelsModule
         services.AddModuleDbContext<ChannelsDbContext>(ChannelsDbContext.Schema);
         services.Configure<ChannelsOptions>(configuration.GetSection(ChannelsOptions.Section));
         services.AddSingleton<ChannelSecrets>();
+        services.AddSingleton<ChannelCache>();
         services.AddScoped<ChannelStore>();
         services.AddScoped<InboundLog>();
         services.AddSingleton<InboundGroupCommit>();
         services.AddScoped<InboundPipeline>();
         services.AddSingleton<InboundSignal>();
         services.AddHostedService<InboundProcessor>();
+        services.AddInboundMedia(configuration);
         services.Configure<ImapOptions>(configuration.GetSection(ImapOptions.Section));
         services.AddScoped<MailboxCursors>();
         services.AddSingleton<MailboxScanSignal>();
@@ -45,6 +48,7 @@ public static class ChannelsModule
     {
         ChannelEndpoints.Map(api);
         ApiChannelEndpoints.Map(api);
+        Connection.TestConnectionEndpoint.Map(api);
         WebhookEndpoints.Map(app);
         WidgetEndpoints.Map(app);
         WidgetAttachmentEndpoints.MapForAgents(api);

@@ -38,5 +38,6 @@ public static class ConversationsModule
         Labels.LabelEndpoints.Map(api);
         CannedResponses.CannedResponseEndpoints.Map(api);
         Drafts.DraftEndpoints.Map(api);
+        Notifications.NotificationEndpoints.Map(api);
     }
 }

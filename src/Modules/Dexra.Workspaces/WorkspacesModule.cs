@@ -48,5 +48,6 @@ public static class WorkspacesModule
         SettingsEndpoints.Map(api);
         AgentEndpoints.Map(api);
         ApiTokenEndpoints.Map(api);
+        Invitations.InvitationEndpoints.Map(api);
     }
 }

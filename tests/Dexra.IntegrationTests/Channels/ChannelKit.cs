@@ -55,6 +55,17 @@ internal static class ChannelKit
 /// <summary>A recorded request to a provider emulator.</summary>
 internal sealed record EmulatedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
 
+/// <summary>An emulator's answer with bytes of any type: a media file, or JSON.</summary>
+internal sealed record EmulatedResponse(int Status, byte[] Body, string ContentType = "application/json")
+{
+    /// <summary>A <c>Location</c> to send the client on to (storage a provider redirects its media to).</summary>
+    public string? Location { get; init; }
+
+    public static EmulatedResponse Json(int status, string body) => new(status, Encoding.UTF8.GetBytes(body));
+
+    public static EmulatedResponse Redirect(string location) => new(302, []) { Location = location };
+}
+
 /// <summary>
 /// A loopback provider API (Graph, Bot API, Twilio, X) on 127.0.0.1 and a free port, answering with
 /// <see cref="Respond"/> in the provider's own format. Stops when disposed or after a minute.
@@ -66,8 +77,21 @@ internal sealed class ProviderEmulator : IDisposable
     private readonly List<EmulatedRequest> _requests = [];
 
     public ProviderEmulator(Func<EmulatedRequest, (int Status, string Body)> respond)
+        : this()
     {
         Respond = respond;
+    }
+
+    /// <summary>An emulator that also serves files (media downloads).</summary>
+    public ProviderEmulator(Func<EmulatedRequest, EmulatedResponse> respond)
+        : this()
+    {
+        RespondWith = respond;
+    }
+
+    private ProviderEmulator()
+    {
+        Respond = _ => (500, "");
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -82,6 +106,8 @@ internal sealed class ProviderEmulator : IDisposable
     public string BaseUrl { get; }
 
     public Func<EmulatedRequest, (int Status, string Body)> Respond { get; set; }
+
+    private Func<EmulatedRequest, EmulatedResponse>? RespondWith { get; }
 
     public IReadOnlyList<EmulatedRequest> Requests
     {
@@ -117,11 +143,25 @@ internal sealed class ProviderEmulator : IDisposable
                 _requests.Add(request);
             }
 
-            var (status, answer) = Respond(request);
-            context.Response.StatusCode = status;
-            context.Response.ContentType = "application/json";
-            var bytes = Encoding.UTF8.GetBytes(answer);
-            await context.Response.OutputStream.WriteAsync(bytes);
+            EmulatedResponse answer;
+            if (RespondWith is { } respondWith)
+            {
+                answer = respondWith(request);
+            }
+            else
+            {
+                var (status, json) = Respond(request);
+                answer = EmulatedResponse.Json(status, json);
+            }
+
+            context.Response.StatusCode = answer.Status;
+            context.Response.ContentType = answer.ContentType;
+            if (answer.Location is { } location)
+            {
+                context.Response.RedirectLocation = location;
+            }
+
+            await context.Response.OutputStream.WriteAsync(answer.Body);
             context.Response.Close();
         }
     }

@@ -51,6 +51,37 @@ public sealed class LabelsCannedAndDraftsTests(WorkspaceFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task The_REST_conversation_list_filters_by_label_name_and_pages_within_it()
+    {
+        var name = $"rest-{Guid.NewGuid():N}"[..16];
+        await fixture.Api.PostJsonAsync("/api/v1/labels", new { name, colour = "#0ea5e9" }, HttpStatusCode.Created);
+        var first = await NewConversationAsync("First labelled");
+        var second = await NewConversationAsync("Second labelled");
+        var unlabelled = await NewConversationAsync("Not labelled");
+        await fixture.Api.PostJsonAsync($"/api/v1/conversations/{first}/labels", new { label = name }, HttpStatusCode.OK);
+        await fixture.Api.PostJsonAsync($"/api/v1/conversations/{second}/labels", new { label = name }, HttpStatusCode.OK);
+
+        var all = await fixture.Api.GetJsonAsync($"/api/v1/conversations?label={name}");
+        all.GetProperty("items").EnumerateArray().Select(c => c.Id("id")).ShouldBe([second, first]);
+        all.GetProperty("items").EnumerateArray().ShouldAllBe(c => c.GetProperty("labels").EnumerateArray().Any(l => l.GetString() == name));
+
+        var page = await fixture.Api.GetJsonAsync($"/api/v1/conversations?label={name}&limit=1");
+        page.GetProperty("items").EnumerateArray().Single().Id("id").ShouldBe(second);
+        var rest = await fixture.Api.GetJsonAsync($"/api/v1/conversations?label={name}&limit=1&before={Uri.EscapeDataString(page.Next()!)}");
+        rest.GetProperty("items").EnumerateArray().Single().Id("id").ShouldBe(first);
+
+        var combined = await fixture.Api.GetJsonAsync($"/api/v1/conversations?label={name}&status=resolved");
+        combined.GetProperty("items").GetArrayLength().ShouldBe(0);
+        (await fixture.Api.GetJsonAsync("/api/v1/conversations?label=no-such-label")).GetProperty("items").GetArrayLength().ShouldBe(0);
+        var blank = await (await fixture.Api.GetAsync("/api/v1/conversations?label=%20")).ProblemAsync(HttpStatusCode.BadRequest);
+        blank.GetProperty("errors").TryGetProperty("label", out _).ShouldBeTrue();
+
+        var other = await fixture.App.CreateWorkspaceAsync();
+        (await other.Api.GetJsonAsync($"/api/v1/conversations?label={name}")).GetProperty("items").GetArrayLength().ShouldBe(0);
+        other.Api.Dispose();
+    }
+
+    [Fact]
     public async Task A_label_change_is_a_realtime_ConversationUpdated_event()
     {
         var name = $"vip-{Guid.NewGuid():N}"[..16];

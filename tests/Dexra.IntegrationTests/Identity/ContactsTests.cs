@@ -279,6 +279,48 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task Parallel_batches_of_returning_and_new_customers_in_opposite_orders_agree_and_never_deadlock()
+    {
+        // Returning customers are settled without identity locks; new ones take them. Batches that
+        // overlap in both, listed in opposite orders, must still finish and agree on every contact.
+        var returning = new List<(string Email, Guid ContactId)>();
+        for (var i = 0; i < 10; i++)
+        {
+            var email = $"{Unique("back")}@example.com";
+            returning.Add((email, (await ResolveAsync(Sender(IdentityKinds.Email, "email", $"Back {i}", V(IdentityKinds.Email, email)))).ContactId));
+        }
+
+        var fresh = Enumerable.Range(0, 10).Select(_ => $"{Unique("fresh")}@example.com").ToList();
+        var senders = returning.Select(r => r.Email).Concat(fresh)
+            .Select(email => Sender(IdentityKinds.Email, "email", null, V(IdentityKinds.Email, email.ToUpperInvariant())))
+            .ToList();
+        var barrier = new Barrier(8);
+        var batches = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            var order = i % 2 == 0 ? senders : Enumerable.Reverse(senders).ToList();
+            await using var scope = fixture.App.Services.CreateAsyncScope();
+            var session = scope.ServiceProvider.GetRequiredService<DbSession>();
+            barrier.SignalAndWait(TimeSpan.FromSeconds(30));
+            await using var transaction = await session.BeginAsync();
+            var resolved = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ResolveSenders(Workspace, order));
+            await transaction.CommitAsync();
+            return i % 2 == 0 ? resolved.ToList() : Enumerable.Reverse(resolved).ToList();
+        }))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (var s = 0; s < senders.Count; s++)
+        {
+            batches.Select(b => b[s].ContactId).Distinct().Count().ShouldBe(1, $"sender {s} resolved to different contacts");
+        }
+
+        batches[0].Take(10).Select(r => r.ContactId).ShouldBe(returning.Select(r => r.ContactId));
+        batches.SelectMany(b => b.Skip(10)).Count(r => r.Created).ShouldBe(10);
+        foreach (var (email, i) in fresh.Select((e, i) => (e, i)))
+        {
+            (await fixture.Api.GetJsonAsync($"/api/v1/contacts/lookup?email={email}")).Id().ShouldBe(batches[0][10 + i].ContactId);
+        }
+    }
+
+    [Fact]
     public async Task A_batch_resolves_in_order_and_in_the_callers_transaction()
     {
         var email = $"{Unique("batch")}@example.com";

@@ -54,6 +54,8 @@ public sealed class DexraApp : WebApplicationFactory<Program>
         builder.UseSetting("Dexra:Demo", "false");
         builder.UseSetting("Dexra:Bootstrap:PlatformToken", PlatformToken);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        // Provider media retries back off from 5 s in production; tests wait for the whole bounded sequence.
+        builder.UseSetting("Dexra:Channels:Media:RetryDelayMilliseconds", "200");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

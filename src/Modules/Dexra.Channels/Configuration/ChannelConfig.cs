@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dexra.Channels.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dexra.Channels.Configuration;
 
@@ -106,20 +108,67 @@ internal sealed class ChannelSecrets(IDataProtectionProvider provider)
     };
 }
 
-/// <summary>Finds live channels with their settings.</summary>
-internal sealed class ChannelStore(ChannelsDbContext db, ChannelSecrets secrets)
+/// <summary>
+/// This node's copy of recently used channels with their secrets decrypted (ADR 0100). Every webhook
+/// needs its channel before it can check the signature; reading and decrypting it per delivery cost
+/// more than storing the delivery. A change made on this node is seen at once; one made on another
+/// node within <see cref="Lifetime"/>.
+/// </summary>
+internal sealed class ChannelCache(TimeProvider clock)
 {
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<Guid, (ChannelConfig? Config, DateTimeOffset Until)> _entries = new();
+
+    public bool TryGet(Guid channelId, out ChannelConfig? config)
+    {
+        if (_entries.TryGetValue(channelId, out var entry) && entry.Until > clock.GetUtcNow())
+        {
+            config = entry.Config;
+            return true;
+        }
+
+        config = null;
+        return false;
+    }
+
+    /// <summary>Remembers a channel, or that there is no live channel with this id (an unknown id is not read again at once).</summary>
+    public void Remember(Guid channelId, ChannelConfig? config)
+    {
+        if (_entries.Count > 10_000)
+        {
+            _entries.Clear();
+        }
+
+        _entries[channelId] = (config, clock.GetUtcNow() + Lifetime);
+    }
+
+    public void Forget(Guid channelId) => _entries.TryRemove(channelId, out _);
+}
+
+/// <summary>Finds live channels with their settings.</summary>
+internal sealed class ChannelStore(IServiceProvider services, ChannelSecrets secrets, ChannelCache cache)
+{
+    // The context is resolved only on a cache miss: creating one per webhook cost more than the lookup it served.
+    private ChannelsDbContext Db => services.GetRequiredService<ChannelsDbContext>();
+
     /// <summary>By id alone, for webhooks: the channel names its workspace.</summary>
     public async Task<ChannelConfig?> FindAsync(Guid channelId, CancellationToken cancellationToken)
     {
-        var channel = await db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == channelId && c.DeletedAt == null, cancellationToken);
-        return channel is null ? null : new ChannelConfig(channel, secrets.Read(channel));
+        if (cache.TryGet(channelId, out var cached))
+        {
+            return cached;
+        }
+
+        var channel = await Db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == channelId && c.DeletedAt == null, cancellationToken);
+        var config = channel is null ? null : new ChannelConfig(channel, secrets.Read(channel));
+        cache.Remember(channelId, config);
+        return config;
     }
 
     public async Task<ChannelConfig?> FindAsync(Guid workspaceId, Guid channelId, CancellationToken cancellationToken)
     {
-        var channel = await db.Channels.AsNoTracking()
-            .SingleOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == channelId && c.DeletedAt == null, cancellationToken);
-        return channel is null ? null : new ChannelConfig(channel, secrets.Read(channel));
+        var config = await FindAsync(channelId, cancellationToken);
+        return config?.WorkspaceId == workspaceId ? config : null;
     }
 }

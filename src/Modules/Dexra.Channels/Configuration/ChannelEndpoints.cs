@@ -54,7 +54,7 @@ internal sealed class UpdateChannelValidator : AbstractValidator<UpdateChannel>
         RuleFor(x => x.Body.Name).NotEmpty().MaximumLength(200).When(x => x.Body.Name is not null).OverridePropertyName("name");
 }
 
-internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secrets, TimeProvider clock, Inbound.Imap.MailboxScanSignal mailboxes)
+internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secrets, TimeProvider clock, Inbound.Imap.MailboxScanSignal mailboxes, ChannelCache cache)
     : ICommandHandler<CreateChannel, ChannelCreated>,
       ICommandHandler<UpdateChannel, ChannelInfo>,
       ICommandHandler<DeleteChannel, bool>,
@@ -190,9 +190,13 @@ internal sealed class ChannelHandlers(ChannelsDbContext db, ChannelSecrets secre
         return new ChannelInfo(channel.Id, channel.Type, channel.Name, ChannelTypes.WebhookPath(channel.Type, channel.Id, null), settings, set, channel.CreatedAt);
     }
 
-    /// <summary>Starts, restarts or stops this node's reader of the channel's mailbox now rather than at the next scan.</summary>
+    /// <summary>
+    /// After a change: this node forgets its cached copy, and starts, restarts or stops its reader of
+    /// the channel's mailbox now rather than at the next scan.
+    /// </summary>
     private void WakeMailboxes(Channel channel)
     {
+        cache.Forget(channel.Id);
         if (channel.Type == ChannelTypes.Email)
         {
             mailboxes.Wake();

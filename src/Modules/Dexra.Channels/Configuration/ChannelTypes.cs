@@ -29,11 +29,14 @@ internal static class ChannelTypes
     public const string X = "x";
     public const string Api = "api";
 
-    private static readonly SettingSpec[] Meta = [new("appSecret", SettingKind.Text, true, true), new("verifyToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url), new("apiVersion", SettingKind.Text)];
+    /// <summary>The limits of files customers send, the same settings as the widget's uploads.</summary>
+    private static readonly SettingSpec[] MediaLimits = [new("uploadMaxMb", SettingKind.Text), new("uploadTypes", SettingKind.Text)];
+    private static readonly SettingSpec[] Meta =
+        [new("appSecret", SettingKind.Text, true, true), new("verifyToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url), new("apiVersion", SettingKind.Text), .. MediaLimits];
     private static readonly SettingSpec[] Twilio =
     [
         new("accountSid", SettingKind.Text, true), new("authToken", SettingKind.Text, true, true), new("fromNumber", SettingKind.Text, true),
-        new("apiBaseUrl", SettingKind.Url), new("publicBaseUrl", SettingKind.Url, true),
+        new("apiBaseUrl", SettingKind.Url), new("publicBaseUrl", SettingKind.Url, true), .. MediaLimits,
     ];
 
     private static SettingSpec[] MailServer(string prefix) =>
@@ -59,7 +62,7 @@ internal static class ChannelTypes
         [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), .. Meta],
         [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
         [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
-        [Telegram] = [new("botToken", SettingKind.Text, true, true), new("secretToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url)],
+        [Telegram] = [new("botToken", SettingKind.Text, true, true), new("secretToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url), .. MediaLimits],
         [Sms] = Twilio,
         [Voice] = Twilio,
         [X] = [new("userId", SettingKind.Text, true), new("consumerSecret", SettingKind.Text, true, true), new("accessToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url)],

@@ -37,3 +37,9 @@ public sealed record CreateAdminChannel(Guid WorkspaceId, string Type, string Na
 public sealed record UpdateAdminChannel(Guid WorkspaceId, Guid ChannelId, string Name, IReadOnlyDictionary<string, string> Settings) : ICommand<AdminChannel>;
 
 public sealed record DeleteAdminChannel(Guid WorkspaceId, Guid ChannelId) : ICommand<bool>;
+
+/// <param name="Detail">What the provider said, readable by an admin ("Telegram says: Unauthorized (401)").</param>
+public sealed record ConnectionTestResult(bool Ok, string Detail);
+
+/// <summary>Checks the channel's saved settings against its provider; null when the channel is not the workspace's.</summary>
+public sealed record TestChannelConnection(Guid WorkspaceId, Guid ChannelId) : IQuery<ConnectionTestResult?>;

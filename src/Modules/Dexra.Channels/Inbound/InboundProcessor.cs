@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dexra.Channels.Inbound.Media;
 using Dexra.Conversations.Contracts;
 using Dexra.Identity.Contracts;
 using Dexra.SharedKernel.Persistence;
@@ -19,7 +20,7 @@ internal sealed record ProcessedIds(Guid? MessageId, Guid? ContactId, Guid? Conv
 /// Turns logged events into contacts, conversations and messages: per batch, one transaction that
 /// resolves every sender (Identity), records every message (Conversations) and marks the rows done.
 /// </summary>
-internal sealed partial class InboundPipeline(DbSession session, IMediator mediator, TimeProvider clock, ILogger<InboundPipeline> logger)
+internal sealed partial class InboundPipeline(DbSession session, IMediator mediator, InboundMediaQueue media, TimeProvider clock, ILogger<InboundPipeline> logger)
 {
     private const string SelectRows = """
         SELECT e.workspace_id, e.id, e.channel_id, c.type, e.payload::text, e.attempts, e.processed_at IS NOT NULL,
@@ -144,6 +145,9 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
                 {
                     results[messages[i].index] = new ProcessedIds(recorded[i].MessageId, recorded[i].ContactId, recorded[i].ConversationId);
                 }
+
+                // Files the messages carry are downloaded after this commit, by a stage of their own.
+                await media.ScheduleAsync(messages.Select((x, i) => (x.row.WorkspaceId, x.row.ChannelId, x.row.ChannelType, x.row.Event, recorded[i].MessageId)), cancellationToken);
             }
 
             foreach (var (row, index) in workspace.Where(x => x.row.Event.Kind != EventKinds.Message))

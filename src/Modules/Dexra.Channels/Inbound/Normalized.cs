@@ -1,3 +1,4 @@
+using Dexra.Channels.Inbound.Media;
 using Dexra.Conversations.Contracts;
 using Dexra.Identity.Contracts;
 
@@ -33,6 +34,9 @@ internal sealed record NormalizedEvent
     public Guid? ThreadConversationId { get; init; }
     public CallDetails? Call { get; init; }
     public IReadOnlyList<AttachmentRef>? Attachments { get; init; }
+
+    /// <summary>Files still at the provider: downloaded after the message is recorded.</summary>
+    public IReadOnlyList<ProviderMedia>? Media { get; init; }
     public bool AutoReply { get; init; }
     public string? Status { get; init; }
     public string? Error { get; init; }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Dexra.Channels.Configuration;
 using Dexra.Channels.Inbound.Parsers;
@@ -206,17 +207,39 @@ internal static partial class WebhookEndpoints
             size.MaxRequestBodySize = limit + 1;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        // Providers send Content-Length: read straight into an array of that size, nothing else allocated.
+        if (http.Request.ContentLength is { } length)
         {
-            if (buffer.Length + read > limit)
+            var exact = new byte[length];
+            var filled = 0;
+            int got;
+            while (filled < exact.Length && (got = await http.Request.Body.ReadAsync(exact.AsMemory(filled), ct)) > 0)
             {
-                return null;
+                filled += got;
             }
 
-            buffer.Write(chunk, 0, read);
+            // A body shorter than announced is what arrived; one longer than announced is cut by the server.
+            return filled == exact.Length ? exact : exact[..filled];
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -85,6 +85,34 @@ internal sealed class StoredAttachment
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+/// <summary>
+/// One file of an inbound message still at its provider (WhatsApp, Telegram, Twilio, Meta): fetched
+/// after the message is recorded, retried with backoff, and finished as a stored attachment or a note.
+/// </summary>
+internal sealed class MediaDownload
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public Guid ChannelId { get; set; }
+    public Guid MessageId { get; set; }
+    public int Position { get; set; }
+    public required string Owner { get; set; }
+
+    /// <summary>The provider's description of the file, as the webhook carried it.</summary>
+    public required string Media { get; set; }
+
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>stored, refused or failed.</summary>
+    public string? Outcome { get; set; }
+
+    public Guid? AttachmentId { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
 internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> options, DbSession session)
     : ModuleDbContext(options, session)
 {
@@ -95,6 +123,7 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
     public DbSet<WidgetRateWindow> WidgetRateWindows => Set<WidgetRateWindow>();
     public DbSet<MailboxCursor> MailboxCursors => Set<MailboxCursor>();
     public DbSet<StoredAttachment> Attachments => Set<StoredAttachment>();
+    public DbSet<MediaDownload> MediaDownloads => Set<MediaDownload>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -147,6 +176,18 @@ internal sealed class ChannelsDbContext(DbContextOptions<ChannelsDbContext> opti
             a.Property(x => x.ContentType).HasMaxLength(100);
             // Agents' download links name the attachment only; the workspace comes from the signed-in agent.
             a.HasIndex(x => x.Id).IsUnique();
+        });
+        modelBuilder.Entity<MediaDownload>(d =>
+        {
+            d.ToTable("media_downloads");
+            d.HasKey(x => new { x.WorkspaceId, x.Id });
+            d.Property(x => x.Owner).HasMaxLength(320);
+            d.Property(x => x.Media).HasColumnType("jsonb");
+            d.Property(x => x.Outcome).HasMaxLength(20);
+            d.Property(x => x.LastError).HasMaxLength(2000);
+            // A message's files are scheduled once, however often its batch is processed.
+            d.HasIndex(x => new { x.WorkspaceId, x.MessageId, x.Position }).IsUnique();
+            d.HasIndex(x => x.NextAttemptAt).HasFilter("completed_at IS NULL");
         });
     }
 }

@@ -23,6 +23,8 @@ internal static class FileSniffer
     public const string Pdf = "pdf";
     public const string Text = "text";
     public const string Office = "office";
+    public const string Audio = "audio";
+    public const string Video = "video";
 
     private static readonly Dictionary<string, string> OpenXml = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -70,6 +72,11 @@ internal static class FileSniffer
             return ("application/pdf", Pdf);
         }
 
+        if (AudioOrVideo(head) is { } media)
+        {
+            return media;
+        }
+
         if (head.StartsWith("PK\x03\x04"u8))
         {
             return OpenXml.TryGetValue(extension, out var type) ? (type, Office) : null;
@@ -81,6 +88,61 @@ internal static class FileSniffer
         }
 
         return LooksLikeText(head) ? (extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "text/csv" : "text/plain", Text) : null;
+    }
+
+    /// <summary>Voice notes and clips that customers send from WhatsApp, Telegram and MMS.</summary>
+    private static (string ContentType, string Family)? AudioOrVideo(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith("OggS"u8))
+        {
+            return ("audio/ogg", Audio);
+        }
+
+        if (head.StartsWith("#!AMR"u8))
+        {
+            return ("audio/amr", Audio);
+        }
+
+        if (head.StartsWith("fLaC"u8))
+        {
+            return ("audio/flac", Audio);
+        }
+
+        if (head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF2))
+        {
+            return ("audio/mpeg", Audio);
+        }
+
+        if (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xF6) == 0xF0)
+        {
+            return ("audio/aac", Audio);
+        }
+
+        if (head.Length >= 12 && head.StartsWith("RIFF"u8) && head[8..12].SequenceEqual("WAVE"u8))
+        {
+            return ("audio/wav", Audio);
+        }
+
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]))
+        {
+            return ("video/webm", Video);
+        }
+
+        if (head.Length < 12 || !head[4..8].SequenceEqual("ftyp"u8))
+        {
+            return null;
+        }
+
+        // ISO media: the brand says whether it is sound, a phone photo or a film.
+        return System.Text.Encoding.ASCII.GetString(head[8..12]) switch
+        {
+            "M4A " or "M4B " => ("audio/mp4", Audio),
+            "heic" or "heix" or "hevc" or "mif1" or "msf1" => ("image/heic", Images),
+            "avif" => ("image/avif", Images),
+            "qt  " => ("video/quicktime", Video),
+            var brand when brand.StartsWith("3g", StringComparison.Ordinal) => ("video/3gpp", Video),
+            _ => ("video/mp4", Video),
+        };
     }
 
     private static bool LooksLikeText(ReadOnlySpan<byte> head)
@@ -133,10 +195,12 @@ internal sealed class WidgetAttachments(DbSession session, TimeProvider clock)
             ? (long)(Math.Min(mb, 100) * 1024 * 1024)
             : DefaultMaxBytes;
 
-    public static IReadOnlyCollection<string> AllowedFamilies(ChannelConfig channel) =>
+    public static IReadOnlyCollection<string> AllowedFamilies(ChannelConfig channel) => AllowedFamilies(channel, DefaultTypes);
+
+    public static IReadOnlyCollection<string> AllowedFamilies(ChannelConfig channel, IReadOnlyCollection<string> defaults) =>
         channel.Get("uploadTypes") is { } list
             ? list.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.ToLowerInvariant()).ToHashSet()
-            : DefaultTypes;
+            : defaults;
 
     public static string SafeFileName(string? name)
     {

@@ -14,7 +14,7 @@ namespace Dexra.Conversations.Browse;
 
 internal sealed record GetConversation(Guid WorkspaceId, Guid ConversationId) : IQuery<ConversationDto>;
 
-internal sealed record ConversationFilter(string? Status, Guid? AssigneeId, Guid? TeamId, Guid? ChannelId, Guid? ContactId);
+internal sealed record ConversationFilter(string? Status, Guid? AssigneeId, Guid? TeamId, Guid? ChannelId, Guid? ContactId, string? Label = null);
 
 internal sealed record ListConversations(Guid WorkspaceId, ConversationFilter Filter, int Limit, Cursor? Before) : IQuery<Page<ConversationDto>>;
 
@@ -52,6 +52,7 @@ internal sealed class BrowseHandlers(DbSession session, ConversationStore store,
             (f.TeamId is null ? "" : " AND team_id = @team") +
             (f.ChannelId is null ? "" : " AND @channel = ANY(channel_ids)") +
             (f.ContactId is null ? "" : " AND contact_id = @contact") +
+            (f.Label is null ? "" : " AND labels @> ARRAY[@label]::text[]") +
             (query.Before is null ? "" : " AND (created_at, id) < (@at, @id)") +
             " ORDER BY created_at DESC, id DESC LIMIT @limit";
         var list = await store.QueryConversationsAsync(where, p =>
@@ -63,6 +64,7 @@ internal sealed class BrowseHandlers(DbSession session, ConversationStore store,
             AddIf(p, "team", f.TeamId);
             AddIf(p, "channel", f.ChannelId);
             AddIf(p, "contact", f.ContactId);
+            AddIf(p, "label", f.Label);
             AddCursor(p, query.Before);
         }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
@@ -83,6 +85,7 @@ internal sealed class BrowseHandlers(DbSession session, ConversationStore store,
                 p.AddWithValue("limit", query.Limit);
                 AddCursor(p, query.Before);
             }, cancellationToken);
+        await FillMentionsAsync(query.WorkspaceId, list, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new Page<MessageDto>(list.Select(ConversationStore.ToDto).ToList(),
             list.Count == query.Limit ? new Cursor(list[^1].At, list[^1].Id).Encode() : null);
@@ -109,6 +112,26 @@ internal sealed class BrowseHandlers(DbSession session, ConversationStore store,
 
         return new Page<TimelineItemDto>(list.Select(ConversationStore.ToDto).ToList(),
             list.Count == query.Limit ? new Cursor(list[^1].At, list[^1].Id).Encode() : null);
+    }
+
+    /// <summary>Mentions live outside the hot path's column list: read them for the page's notes only.</summary>
+    private async Task FillMentionsAsync(Guid w, List<Persistence.Message> messages, CancellationToken ct)
+    {
+        var notes = messages.Where(m => m.Private).ToDictionary(m => m.Id);
+        if (notes.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = store.Session.CreateCommand(
+            "SELECT id, mentions FROM conversations.messages WHERE workspace_id = @w AND id = ANY(@ids) AND cardinality(mentions) > 0");
+        cmd.Parameters.AddWithValue("w", w);
+        cmd.Parameters.AddWithValue("ids", notes.Keys.ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            notes[reader.GetGuid(0)].Mentions = [.. reader.GetFieldValue<Guid[]>(1)];
+        }
     }
 
     /// <summary>A contact of this workspace: one with conversations here, or one Identity knows. Anything else is 404.</summary>
@@ -170,7 +193,7 @@ internal static class BrowseEndpoints
     {
         var conversations = api.MapGroup("/conversations").WithTags("Conversations");
 
-        conversations.MapGet("/", async (string? status, Guid? assigneeId, Guid? teamId, Guid? channelId, int? limit, string? before,
+        conversations.MapGet("/", async (string? status, Guid? assigneeId, Guid? teamId, Guid? channelId, string? label, int? limit, string? before,
             ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
             if (status is not null && !Statuses.Contains(status))
@@ -178,9 +201,14 @@ internal static class BrowseEndpoints
                 throw RequestValidationException.For("status", "The status must be one of: open, pending, snoozed, resolved.");
             }
 
-            var filter = new ConversationFilter(status, assigneeId, teamId, channelId, null);
+            if (label is not null && (string.IsNullOrWhiteSpace(label) || label.Length > 60))
+            {
+                throw RequestValidationException.For("label", "The label must be a label name of at most 60 characters.");
+            }
+
+            var filter = new ConversationFilter(status, assigneeId, teamId, channelId, null, label?.Trim());
             return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(limit), Cursor.Parse(before)), ct));
-        }).WithSummary("The inbox: conversations newest first, filtered by status, assignee, team or channel.");
+        }).WithSummary("The inbox: conversations newest first, filtered by status, assignee, team, channel or label (by name).");
 
         conversations.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             TypedResults.Ok(await mediator.Send(new GetConversation(user.GetWorkspaceId(), id), ct)))

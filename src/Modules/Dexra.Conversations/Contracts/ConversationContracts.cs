@@ -139,3 +139,10 @@ public sealed class RealtimeNode
             && last >= first;
     }
 }
+
+/// <summary>
+/// A file of an inbound message, fetched from its provider after the message was recorded: the
+/// attachment is appended to the message, and a note (why a file was not kept) to its text.
+/// Answers false when the message does not exist.
+/// </summary>
+public sealed record AttachInboundMedia(Guid WorkspaceId, Guid MessageId, AttachmentRef? Attachment, string? Note) : ICommand<bool>;

@@ -17,12 +17,8 @@ public static class CapacityKinds
     };
 }
 
-/// <summary>
-/// Published inside the ingest transaction when an inbound message opens a conversation, so that
-/// routing assigns it atomically with its creation.
-/// </summary>
-public sealed record ConversationOpened(
-    Guid WorkspaceId,
+/// <summary>One conversation an inbound message opened, with what routing needs to file it.</summary>
+public sealed record OpenedConversation(
     Guid ConversationId,
     Guid ContactId,
     string ChannelType,
@@ -30,7 +26,14 @@ public sealed record ConversationOpened(
     Guid? PreviousConversationId,
     Guid? PreviousAssigneeId,
     string? Text = null,
-    string? Subject = null) : INotification;
+    string? Subject = null);
+
+/// <summary>
+/// Published inside the ingest transaction with every conversation an ingest batch opened, so that
+/// routing files and assigns them atomically with their creation, once per batch rather than once
+/// per conversation (one workspace lock, one read of agents and queue).
+/// </summary>
+public sealed record ConversationsOpened(Guid WorkspaceId, IReadOnlyList<OpenedConversation> Conversations) : INotification;
 
 /// <summary>Published in the transaction when an agent stops holding a conversation (reassigned, unassigned or handed off).</summary>
 public sealed record ConversationUnassigned(Guid WorkspaceId, Guid ConversationId, Guid FromAgentId, DateTimeOffset At) : INotification;

@@ -178,17 +178,28 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
         return results;
     }
 
-    /// <summary>Tells routing, inside this transaction, about each conversation opened, with who handled the contact before.</summary>
+    /// <summary>Tells routing, inside this transaction, about the conversations opened, with who handled each contact before.</summary>
     private async Task PublishOpenedAsync(Guid w, HashSet<Guid> created, Dictionary<Guid, Conversation> conversations, List<Message> newMessages, CancellationToken ct)
     {
-        foreach (var id in created)
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        var firstOf = new Dictionary<Guid, Message>();
+        foreach (var m in newMessages)
+        {
+            firstOf.TryAdd(m.ConversationId, m);
+        }
+
+        var opened = created.Select(id =>
         {
             var c = conversations[id];
-            var first = newMessages.First(m => m.ConversationId == id);
+            var first = firstOf[id];
             var previous = c.PreviousConversationId is { } p && conversations.TryGetValue(p, out var before) ? before : null;
-            await mediator.Publish(new ConversationOpened(w, id, c.ContactId, first.ChannelType ?? "", c.CreatedAt, c.PreviousConversationId, previous?.AssigneeId,
-                first.Text, first.Subject), ct);
-        }
+            return new OpenedConversation(id, c.ContactId, first.ChannelType ?? "", c.CreatedAt, c.PreviousConversationId, previous?.AssigneeId, first.Text, first.Subject);
+        }).ToList();
+        await mediator.Publish(new ConversationsOpened(w, opened), ct);
     }
 
     /// <summary>The continuity rule: which conversation a message joins, or the new one it opens (and why).</summary>

@@ -20,6 +20,7 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
     public DbSet<Label> Labels => Set<Label>();
     public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();
     public DbSet<Draft> Drafts => Set<Draft>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -51,6 +52,7 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
             m.Property(x => x.DeliveryStatus).HasMaxLength(20);
             m.Property(x => x.Attachments).HasColumnType("jsonb");
             m.Property(x => x.Call).HasColumnType("jsonb");
+            m.Property(x => x.Mentions).HasDefaultValueSql("'{}'::uuid[]");
             m.HasIndex(x => new { x.WorkspaceId, x.ChannelId, x.ExternalId }).IsUnique().HasFilter("external_id IS NOT NULL");
             m.HasIndex(x => new { x.WorkspaceId, x.ChannelId, x.ProviderMessageId }).HasFilter("provider_message_id IS NOT NULL");
             m.HasIndex(x => new { x.WorkspaceId, x.ConversationId, x.At, x.Id }).IsDescending(false, false, true, true);
@@ -108,6 +110,16 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
             d.ToTable("drafts");
             d.HasKey(x => new { x.WorkspaceId, x.AgentId, x.ConversationId });
             d.Property(x => x.Text).HasMaxLength(20_000);
+        });
+        modelBuilder.Entity<Notification>(n =>
+        {
+            n.ToTable("notifications");
+            n.HasKey(x => new { x.WorkspaceId, x.Id });
+            n.Property(x => x.Kind).HasMaxLength(30);
+            n.Property(x => x.AuthorName).HasMaxLength(200);
+            n.Property(x => x.Text).HasMaxLength(500);
+            n.HasIndex(x => new { x.WorkspaceId, x.AgentId, x.CreatedAt, x.Id }).IsDescending(false, false, true, true);
+            n.HasIndex(x => new { x.WorkspaceId, x.AgentId }).HasDatabaseName("ix_notifications_unread").HasFilter("read_at IS NULL");
         });
         modelBuilder.Entity<MergeMove>(m =>
         {

@@ -51,6 +51,9 @@ internal sealed class Message
     public bool AutoReply { get; set; }
     public DateTimeOffset At { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Agents a private note mentions. Not in the hot path's column list: only notes carry it.</summary>
+    public List<Guid> Mentions { get; set; } = [];
 }
 
 /// <summary>Messages, calls, notes and conversation events of a contact, in one keyset-indexed table.</summary>
@@ -142,4 +145,20 @@ internal sealed class Draft
     public required string Text { get; set; }
     public bool Private { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>Something an agent should look at (a mention in a note), read or not.</summary>
+internal sealed class Notification
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public Guid AgentId { get; set; }
+    public required string Kind { get; set; }
+    public Guid ConversationId { get; set; }
+    public Guid? MessageId { get; set; }
+    public Guid? AuthorId { get; set; }
+    public string? AuthorName { get; set; }
+    public string? Text { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ReadAt { get; set; }
 }

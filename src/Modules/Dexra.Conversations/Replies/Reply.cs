@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dexra.Conversations.Contracts;
 using Dexra.Conversations.Delivery;
+using Dexra.Conversations.Notifications;
 using Dexra.Conversations.Persistence;
 using Dexra.Conversations.Realtime;
 using Dexra.Conversations.Shared;
@@ -8,6 +9,7 @@ using Dexra.SharedKernel;
 using Dexra.SharedKernel.Api;
 using Dexra.SharedKernel.Persistence;
 using Dexra.SharedKernel.Security;
+using Dexra.Workspaces.Contracts;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -16,10 +18,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Dexra.Conversations.Replies;
 
-internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private);
+/// <param name="Mentions">Agents a private note mentions, besides those named in the text as <c>@Name</c>.</param>
+internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private, IReadOnlyList<Guid>? Mentions = null);
 
 /// <param name="As">Who writes when it is not an agent (the assistant); null for the agent or API token.</param>
-internal sealed record Reply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, AuthorDto? As = null) : ICommand<MessageDto>;
+/// <param name="Mentions">Explicitly mentioned agents (notes only); <c>@Name</c> in the text mentions too.</param>
+internal sealed record Reply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, AuthorDto? As = null,
+    IReadOnlyList<Guid>? Mentions = null) : ICommand<MessageDto>;
 
 internal sealed class ReplyValidator : AbstractValidator<Reply>
 {
@@ -27,6 +32,8 @@ internal sealed class ReplyValidator : AbstractValidator<Reply>
     {
         RuleFor(x => x.Text).NotEmpty().WithMessage("The text must not be empty.").MaximumLength(20_000);
         RuleFor(x => x.ChannelId).Must(c => c is null || c != Guid.Empty).WithMessage("The channel id is not valid.");
+        RuleFor(x => x.Mentions).Must(m => m is null || m.Count == 0).When(x => !x.Private).WithMessage("Only private notes mention agents.");
+        RuleFor(x => x.Mentions).Must(m => m is null || m.Count <= 50).WithMessage("A note mentions at most 50 agents.");
     }
 }
 
@@ -41,6 +48,7 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
     {
         var w = command.WorkspaceId;
         var author = command.As ?? await Actors.AgentAsync(mediator, w, command.AgentId, cancellationToken);
+        var mentions = command.Private ? await MentionedAsync(command, cancellationToken) : [];
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         var conversation = await store.GetAsync(w, command.ConversationId, forUpdate: true, cancellationToken);
         var now = clock.GetUtcNow();
@@ -59,6 +67,7 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
             Text = command.Text,
             At = now,
             CreatedAt = now,
+            Mentions = mentions,
         };
 
         if (!command.Private)
@@ -87,6 +96,7 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
         }
 
         conversation.LastActivityAt = now;
+        List<PendingEvent> events = [PendingEvent.Added(message, conversation), PendingEvent.Updated(conversation)];
         var batch = session.CreateBatch();
         await using (batch)
         {
@@ -106,12 +116,82 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
                 batch.BatchCommands.Add(outbox);
             }
 
+            var notified = AddMentions(batch, message, now);
             await batch.ExecuteNonQueryAsync(cancellationToken);
+            events.AddRange(notified.Select(n =>
+                new PendingEvent(NotificationEvents.Added, conversation.Id, conversation.AssigneeId, conversation.TeamId, NotificationHandlers.ToInfo(n))));
         }
 
-        await realtime.AppendAsync(w, [PendingEvent.Added(message, conversation), PendingEvent.Updated(conversation)], cancellationToken);
+        await realtime.AppendAsync(w, events, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return ConversationStore.ToDto(message);
+    }
+
+    private async Task<List<Guid>> MentionedAsync(Reply command, CancellationToken ct)
+    {
+        var explicitly = command.Mentions ?? [];
+        if (explicitly.Count == 0 && !command.Text.Contains('@', StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var agents = await mediator.Send(new ListAgents(command.WorkspaceId), ct);
+        var unknown = explicitly.Where(id => agents.All(a => a.Id != id)).Distinct().ToList();
+        if (unknown.Count > 0)
+        {
+            throw RequestValidationException.For("mentions", $"Not an agent of this workspace: {string.Join(", ", unknown)}.");
+        }
+
+        return [.. explicitly.Concat(Mentions.Find(command.Text, agents)).Distinct()];
+    }
+
+    /// <summary>Stores the note's mentions and a notification for each mentioned agent but its author.</summary>
+    private static List<Notification> AddMentions(Npgsql.NpgsqlBatch batch, Message note, DateTimeOffset now)
+    {
+        if (note.Mentions.Count == 0)
+        {
+            return [];
+        }
+
+        var update = batch.CreateBatchCommand();
+        update.CommandText = "UPDATE conversations.messages SET mentions = @mentions WHERE workspace_id = @w AND id = @id";
+        update.Parameters.AddWithValue("mentions", note.Mentions.ToArray());
+        update.Parameters.AddWithValue("w", note.WorkspaceId);
+        update.Parameters.AddWithValue("id", note.Id);
+        batch.BatchCommands.Add(update);
+
+        var notifications = note.Mentions.Where(agent => agent != note.AuthorId).Select(agent => new Notification
+        {
+            WorkspaceId = note.WorkspaceId,
+            Id = NewId.Next(now),
+            AgentId = agent,
+            Kind = NotificationKinds.Mention,
+            ConversationId = note.ConversationId,
+            MessageId = note.Id,
+            AuthorId = note.AuthorId,
+            AuthorName = note.AuthorName,
+            Text = Notifications.Mentions.Excerpt(note.Text ?? ""),
+            CreatedAt = now,
+        }).ToList();
+        foreach (var n in notifications)
+        {
+            var insert = batch.CreateBatchCommand();
+            insert.CommandText = "INSERT INTO conversations.notifications (workspace_id, id, agent_id, kind, conversation_id, message_id, author_id, author_name, text, created_at) " +
+                "VALUES (@w, @id, @agent, @kind, @c, @m, @author, @name, @text, @at)";
+            insert.Parameters.AddWithValue("w", n.WorkspaceId);
+            insert.Parameters.AddWithValue("id", n.Id);
+            insert.Parameters.AddWithValue("agent", n.AgentId);
+            insert.Parameters.AddWithValue("kind", n.Kind);
+            insert.Parameters.AddWithValue("c", n.ConversationId);
+            insert.Parameters.AddWithValue("m", n.MessageId!.Value);
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter("author", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)n.AuthorId ?? DBNull.Value });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter("name", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)n.AuthorName ?? DBNull.Value });
+            insert.Parameters.AddWithValue("text", n.Text!);
+            insert.Parameters.AddWithValue("at", n.CreatedAt);
+            batch.BatchCommands.Add(insert);
+        }
+
+        return notifications;
     }
 
     private async Task<(Guid Id, string Type)> ResolveChannelAsync(Conversation conversation, Guid? requested, CancellationToken ct)
@@ -153,7 +233,7 @@ internal static class ReplyEndpoints
         api.MapPost("/conversations/{id:guid}/messages", async (Guid id, ReplyBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
             var message = await mediator.Send(
-                new Reply(user.GetWorkspaceId(), id, user.GetAgentId(), body.Text?.Trim() ?? "", body.ChannelId, body.Private ?? false), ct);
+                new Reply(user.GetWorkspaceId(), id, user.GetAgentId(), body.Text?.Trim() ?? "", body.ChannelId, body.Private ?? false, Mentions: body.Mentions), ct);
             return TypedResults.Created($"/api/v1/conversations/{id}/messages/{message.Id}", message);
         }).WithTags("Conversations").WithSummary("Reply to the customer (on the channel they last wrote on unless channelId is given), or add a private note.");
     }

@@ -275,7 +275,10 @@ internal sealed class ConversationStore(DbSession session)
         m.Attachments is null ? [] : JsonSerializer.Deserialize<List<AttachmentRef>>(m.Attachments, Json) ?? [],
         m.SenderAddress, m.ExternalId, m.ProviderMessageId, m.DeliveryStatus, m.FailureReason,
         m.Call is null ? null : JsonSerializer.Deserialize<CallDetails>(m.Call, Json),
-        m.At);
+        m.At)
+    {
+        Mentions = m.Mentions.Count == 0 ? null : m.Mentions,
+    };
 
     public static TimelineItemDto ToDto(TimelineItem t) => new(
         t.Id, t.Type, t.At, t.ConversationId,

@@ -45,7 +45,12 @@ internal sealed record MessageDto(
     string? DeliveryStatus,
     string? FailureReason,
     CallDetails? Call,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>The agents a private note mentions (absent when none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Guid>? Mentions { get; init; }
+}
 
 internal sealed record TimelineItemDto(
     Guid Id,

@@ -16,6 +16,7 @@ internal sealed record ContactProfileBody(Dictionary<string, string?>? Attribute
 
 internal sealed partial class ContactProfileHandlers(IdentityDbContext db)
     : IQueryHandler<GetContactProfile, ContactProfile>,
+      IQueryHandler<GetContactsAttributes, IReadOnlyDictionary<Guid, IReadOnlyDictionary<string, string>>>,
       ICommandHandler<UpdateContactProfile, ContactProfile>
 {
     private const int MaxAttributes = 50;
@@ -29,6 +30,23 @@ internal sealed partial class ContactProfileHandlers(IdentityDbContext db)
         return contact is null
             ? new ContactProfile(query.ContactId, new Dictionary<string, string>(), null)
             : await LoadAsync(contact, cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyDictionary<Guid, IReadOnlyDictionary<string, string>>> Handle(GetContactsAttributes query, CancellationToken cancellationToken)
+    {
+        if (query.ContactIds.Count == 0)
+        {
+            return new Dictionary<Guid, IReadOnlyDictionary<string, string>>();
+        }
+
+        var ids = query.ContactIds.Distinct().ToArray();
+        var rows = await db.ContactAttributes.AsNoTracking()
+            .Where(a => a.WorkspaceId == query.WorkspaceId && ids.Contains(a.ContactId))
+            .Select(a => new { a.ContactId, a.Key, a.Value })
+            .ToListAsync(cancellationToken);
+        return rows.GroupBy(a => a.ContactId).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyDictionary<string, string>)g.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal));
     }
 
     public async ValueTask<ContactProfile> Handle(UpdateContactProfile command, CancellationToken cancellationToken)

@@ -73,6 +73,9 @@ public sealed record ContactProfile(Guid ContactId, IReadOnlyDictionary<string, 
 /// <summary>A contact's attributes and notes (empty when the contact has none). Keys are lower-case.</summary>
 public sealed record GetContactProfile(Guid WorkspaceId, Guid ContactId) : IQuery<ContactProfile>;
 
+/// <summary>The attributes of several contacts in one read (routing files a whole ingest batch at once). Contacts without attributes are absent.</summary>
+public sealed record GetContactsAttributes(Guid WorkspaceId, IReadOnlyList<Guid> ContactIds) : IQuery<IReadOnlyDictionary<Guid, IReadOnlyDictionary<string, string>>>;
+
 /// <summary>
 /// Changes a contact's attributes: with <paramref name="Replace"/> the given set becomes the whole
 /// set, otherwise the given keys are set and a null value removes its key. Notes change when not null.

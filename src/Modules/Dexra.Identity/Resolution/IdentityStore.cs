@@ -82,7 +82,10 @@ internal sealed class IdentityStore(DbSession session)
         return result;
     }
 
-    /// <summary>Locks the contacts against a concurrent merge (share: resolutions do not block each other).</summary>
+    /// <summary>
+    /// Locks the contacts against a concurrent merge (which takes FOR UPDATE). Key share: resolutions
+    /// neither block each other nor the touch that marks a contact as seen.
+    /// </summary>
     public async Task<List<(CandidateContact Contact, Guid? MergedInto)>> LockCandidatesAsync(Guid workspaceId, IEnumerable<Guid> contactIds, CancellationToken ct)
     {
         var ids = contactIds.Distinct().Order().ToArray();
@@ -99,7 +102,7 @@ internal sealed class IdentityStore(DbSession session)
             FROM identity.contacts c
             WHERE c.workspace_id = @w AND c.id = ANY(@ids)
             ORDER BY c.id
-            FOR SHARE OF c
+            FOR KEY SHARE OF c
             """, ct);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("ids", ids);
@@ -193,10 +196,21 @@ internal sealed class IdentityStore(DbSession session)
             .Select(g => (Id: g.Key, Name: g.Select(c => string.IsNullOrWhiteSpace(c.Name) ? null : Truncate(c.Name.Trim(), 300)).FirstOrDefault(n => n is not null)))
             .OrderBy(r => r.Id)
             .ToList();
+        // A contact seen in the last minute that gains no name is left alone: a customer sending a
+        // burst of messages would otherwise rewrite (and row-lock) their contact once per message.
+        // Rows are locked in id order first, so two batches never wait on each other in a cycle.
         await using var command = await CommandAsync("""
-            UPDATE identity.contacts c SET name = COALESCE(c.name, t.name), updated_at = @now
-            FROM unnest(@ids, @names) AS t(id, name)
-            WHERE c.workspace_id = @w AND c.id = t.id
+            WITH due AS (
+                SELECT c.id, t.name
+                FROM identity.contacts c
+                JOIN unnest(@ids, @names) AS t(id, name) ON c.id = t.id
+                WHERE c.workspace_id = @w
+                  AND (c.updated_at < @now - interval '1 minute' OR (c.name IS NULL AND t.name IS NOT NULL))
+                ORDER BY c.id
+                FOR NO KEY UPDATE OF c)
+            UPDATE identity.contacts c SET name = COALESCE(c.name, due.name), updated_at = GREATEST(c.updated_at, @now)
+            FROM due
+            WHERE c.workspace_id = @w AND c.id = due.id
             """, ct);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());

@@ -55,14 +55,42 @@ internal sealed class ResolveSendersHandler(
             .ToList();
 
         await using var transaction = await session.BeginAsync(cancellationToken: cancellationToken);
-        await store.LockIdentitiesAsync(workspaceId, prepared.SelectMany(p => p.Claims).Where(c => !c.Raw).Select(c => c.Key), cancellationToken);
 
         // Most senders are returning customers whose every identity is already known: read the
         // graph for the whole batch in two queries and settle those without further round trips.
+        // They need no identity locks (nothing is created; the key-share lock on their contact
+        // keeps a merge out), so concurrent batches of returning customers do not queue behind
+        // each other. Only senders that may create, verify, merge or suggest take the locks.
         var allKeys = prepared.SelectMany(p => p.Claims).Where(c => !c.Raw).Select(c => c.Key).Distinct().ToList();
         var known = await store.LoadIdentitiesAsync(workspaceId, allKeys, cancellationToken);
         var knownContacts = (await store.LockCandidatesAsync(workspaceId, known.Values.Select(e => e.ContactId), cancellationToken))
             .ToDictionary(c => c.Contact.Id);
+
+        var lockedKeys = KeysNeedingLocks(prepared, known, knownContacts);
+        if (lockedKeys.Count > 0)
+        {
+            await store.LockIdentitiesAsync(workspaceId, lockedKeys, cancellationToken);
+
+            // What those keys hold may have changed before the locks were granted: read them again.
+            var current = await store.LoadIdentitiesAsync(workspaceId, lockedKeys, cancellationToken);
+            foreach (var key in lockedKeys)
+            {
+                if (current.TryGetValue(key, out var identity))
+                {
+                    known[key] = identity;
+                }
+                else
+                {
+                    known.Remove(key);
+                }
+            }
+
+            var newHolders = current.Values.Select(e => e.ContactId).Where(id => !knownContacts.ContainsKey(id)).ToList();
+            foreach (var candidate in await store.LockCandidatesAsync(workspaceId, newHolders, cancellationToken))
+            {
+                knownContacts[candidate.Contact.Id] = candidate;
+            }
+        }
 
         // What an earlier sender of this batch changed through the full path; a later sender that
         // touches it must take the full path too, so the batch means exactly what sending its senders
@@ -96,6 +124,50 @@ internal sealed class ResolveSendersHandler(
         await store.TouchManyAsync(workspaceId, touched, clock.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// The identity keys of every sender that cannot be settled from the first read, and of every
+    /// sender sharing a key or a contact with one of those (its outcome may depend on theirs).
+    /// </summary>
+    private static List<(string Kind, string Value)> KeysNeedingLocks(
+        List<(SenderToResolve Sender, IReadOnlyList<NormalizedIdentity> Claims, IReadOnlyList<NormalizedIdentity> Weak)> prepared,
+        Dictionary<(string Kind, string Value), ExistingIdentity> known,
+        Dictionary<Guid, (CandidateContact Contact, Guid? MergedInto)> knownContacts)
+    {
+        var none = new HashSet<(string, string)>();
+        var noContacts = new HashSet<Guid>();
+        var needs = prepared.Select(p => TryResolveKnown(p.Claims, p.Weak, p.Sender.SenderKind, known, knownContacts, none, noContacts) is null).ToArray();
+        if (!needs.Any(n => n))
+        {
+            return [];
+        }
+
+        var keysOf = prepared.Select(p => p.Claims.Where(c => !c.Raw).Select(c => c.Key).ToList()).ToArray();
+        var contactsOf = keysOf.Select(keys => keys.Where(known.ContainsKey).Select(k => known[k].ContactId).ToHashSet()).ToArray();
+        var keys = new HashSet<(string Kind, string Value)>();
+        var contacts = new HashSet<Guid>();
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            for (var i = 0; i < prepared.Count; i++)
+            {
+                if (!needs[i] && (keysOf[i].Any(keys.Contains) || contactsOf[i].Any(contacts.Contains)))
+                {
+                    needs[i] = true;
+                }
+
+                if (needs[i])
+                {
+                    var before = keys.Count + contacts.Count;
+                    keys.UnionWith(keysOf[i]);
+                    contacts.UnionWith(contactsOf[i]);
+                    grew |= keys.Count + contacts.Count > before;
+                }
+            }
+        }
+
+        return keys.ToList();
     }
 
     /// <summary>

@@ -21,50 +21,65 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
 
     public const string OutOfHoursDefault = "Thanks for your message. We are closed right now; an agent will answer as soon as we are back.";
 
-    /// <summary>Files a new conversation in the queue (rule: team, priority, skills) and drains the queue.</summary>
-    public async Task RouteAsync(ConversationOpened opened, CancellationToken ct)
+    /// <summary>
+    /// Files the conversations an ingest batch opened in the queue (rule: team, priority, skills) and
+    /// drains the queue once: one workspace lock and one read of rules and contacts per batch.
+    /// </summary>
+    public async Task RouteAsync(Guid w, IReadOnlyList<OpenedConversation> opened, CancellationToken ct)
     {
-        var settings = await mediator.Send(new GetWorkspaceSettings(opened.WorkspaceId), ct);
+        if (opened.Count == 0)
+        {
+            return;
+        }
+
+        var settings = await mediator.Send(new GetWorkspaceSettings(w), ct);
         if (settings is { AutoAssign: false })
         {
             return;
         }
 
-        var w = opened.WorkspaceId;
         await using var tx = await session.BeginAsync(cancellationToken: ct);
 
         // Read before taking the workspace lock: every query under it lengthens the line of waiting ingests.
-        var contact = await mediator.Send(new GetContactProfile(w, opened.ContactId), ct);
-        await LockAsync(w, ct);
+        var attributes = await mediator.Send(new GetContactsAttributes(w, opened.Select(o => o.ContactId).Distinct().ToList()), ct);
         var rules = await db.Rules.AsNoTracking().Where(r => r.WorkspaceId == w).OrderBy(r => r.Position).ThenBy(r => r.CreatedAt).ToListAsync(ct);
-        var rule = rules.FirstOrDefault(r => Matches(r, opened, contact.Attributes));
-
-        // A VIP goes ahead of everyone a rule put at the same priority, even when no rule speaks of VIPs.
-        var vip = ContactAttributeKeys.IsVip(contact.Attributes);
-        var priority = Math.Min(10, (rule?.Priority ?? 0) + (vip ? VipBoost : 0));
-        if (priority != 0)
+        await LockAsync(w, ct);
+        foreach (var conversation in opened)
         {
-            await mediator.Send(new SetConversationPriority(w, opened.ConversationId, priority), ct);
+            var contactAttributes = attributes.GetValueOrDefault(conversation.ContactId) ?? NoAttributes;
+            var rule = rules.FirstOrDefault(r => Matches(r, conversation, contactAttributes));
+
+            // A VIP goes ahead of everyone a rule put at the same priority, even when no rule speaks of VIPs.
+            var vip = ContactAttributeKeys.IsVip(contactAttributes);
+            var priority = Math.Min(10, (rule?.Priority ?? 0) + (vip ? VipBoost : 0));
+            if (priority != 0)
+            {
+                await mediator.Send(new SetConversationPriority(w, conversation.ConversationId, priority), ct);
+            }
+
+            db.Queue.Add(new QueueEntry
+            {
+                WorkspaceId = w,
+                ConversationId = conversation.ConversationId,
+                ContactId = conversation.ContactId,
+                TeamId = rule?.TeamId,
+                Kind = CapacityKinds.Of(conversation.ChannelType),
+                Priority = priority,
+                Skills = rule?.Skills ?? [],
+                PreferredAgentId = conversation.PreviousAssigneeId,
+                RuleName = rule?.Name,
+                Vip = vip,
+                CreatedAt = conversation.CreatedAt,
+            });
         }
 
-        db.Queue.Add(new QueueEntry
-        {
-            WorkspaceId = w,
-            ConversationId = opened.ConversationId,
-            ContactId = opened.ContactId,
-            TeamId = rule?.TeamId,
-            Kind = CapacityKinds.Of(opened.ChannelType),
-            Priority = priority,
-            Skills = rule?.Skills ?? [],
-            PreferredAgentId = opened.PreviousAssigneeId,
-            RuleName = rule?.Name,
-            Vip = vip,
-            CreatedAt = opened.CreatedAt,
-        });
         await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
         await DrainLockedAsync(w, settings?.TimeZone, ct);
         await tx.CommitAsync(ct);
     }
+
+    private static readonly IReadOnlyDictionary<string, string> NoAttributes = new Dictionary<string, string>();
 
     /// <summary>Assigns waiting conversations while agents have room: highest priority first, then oldest.</summary>
     public async Task DrainAsync(Guid w, CancellationToken ct)
@@ -91,7 +106,7 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    internal static bool Matches(RoutingRule rule, ConversationOpened opened, IReadOnlyDictionary<string, string> contactAttributes)
+    internal static bool Matches(RoutingRule rule, OpenedConversation opened, IReadOnlyDictionary<string, string> contactAttributes)
     {
         if (rule.Attributes.Count > 0 && !Rules.RuleAttributes.Hold(rule.Attributes, contactAttributes))
         {
@@ -114,15 +129,27 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
 
     private async Task DrainLockedAsync(Guid w, string? timeZone, CancellationToken ct)
     {
-        var entries = await db.Queue.Where(q => q.WorkspaceId == w)
-            .OrderByDescending(q => q.Priority).ThenBy(q => q.CreatedAt).ThenBy(q => q.ConversationId).ToListAsync(ct);
+        var agents = (await mediator.Send(new ListAgents(w), ct)).ToDictionary(a => a.Id);
+        var anyoneOnline = agents.Values.Any(a => a.Presence == AgentPresence.Online);
+
+        // The queue can hold thousands while nobody is online; then only out-of-hours replies can be
+        // due, so only the entries that may still owe one are read. Entries are read untracked and
+        // attached only when they change, so a long queue costs one read, not a change scan.
+        var waiting = db.Queue.AsNoTracking().Where(q => q.WorkspaceId == w);
+        if (!anyoneOnline)
+        {
+            waiting = waiting.Where(q => q.TeamId != null && !q.AutoReplied);
+        }
+
+        var entries = await waiting.OrderByDescending(q => q.Priority).ThenBy(q => q.CreatedAt).ThenBy(q => q.ConversationId).ToListAsync(ct);
         if (entries.Count == 0)
         {
             return;
         }
 
-        var agents = (await mediator.Send(new ListAgents(w), ct)).ToDictionary(a => a.Id);
-        var loads = (await mediator.Send(new GetAgentLoads(w), ct)).ToDictionary(l => (l.AgentId, l.Kind), l => l.Count);
+        var loads = anyoneOnline
+            ? (await mediator.Send(new GetAgentLoads(w), ct)).ToDictionary(l => (l.AgentId, l.Kind), l => l.Count)
+            : new Dictionary<(Guid, string), int>();
         var teams = await db.Teams.AsNoTracking().Where(t => t.WorkspaceId == w).ToDictionaryAsync(t => t.Id, ct);
         var states = await db.AgentStates.Where(s => s.WorkspaceId == w).ToDictionaryAsync(s => s.AgentId, ct);
         var zone = BusinessHours.Zone(timeZone);
@@ -136,6 +163,7 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
             {
                 if (!entry.AutoReplied)
                 {
+                    db.Queue.Attach(entry);
                     entry.AutoReplied = true;
                     await mediator.Send(new SendAutomaticReply(w, entry.ConversationId, team.OutOfHoursReply ?? OutOfHoursDefault), ct);
                     await mediator.Send(new RecordConversationEvent(w, entry.ConversationId, TimelineItemTypes.Assignment,

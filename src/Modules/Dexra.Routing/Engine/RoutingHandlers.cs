@@ -6,13 +6,13 @@ namespace Dexra.Routing.Engine;
 
 /// <summary>What routing listens to: new conversations, and every moment capacity may free up.</summary>
 internal sealed class RoutingHandlers(Router router)
-    : INotificationHandler<ConversationOpened>,
+    : INotificationHandler<ConversationsOpened>,
       INotificationHandler<ConversationResolved>,
       INotificationHandler<ConversationUnassigned>,
       INotificationHandler<AgentPresenceChanged>
 {
-    public async ValueTask Handle(ConversationOpened notification, CancellationToken cancellationToken) =>
-        await router.RouteAsync(notification, cancellationToken);
+    public async ValueTask Handle(ConversationsOpened notification, CancellationToken cancellationToken) =>
+        await router.RouteAsync(notification.WorkspaceId, notification.Conversations, cancellationToken);
 
     public async ValueTask Handle(ConversationResolved notification, CancellationToken cancellationToken)
     {

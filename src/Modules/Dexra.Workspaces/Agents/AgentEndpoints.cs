@@ -21,7 +21,8 @@ internal sealed record AgentBody(string? Name, string? Email, string? Role, stri
 
 internal sealed record PresenceBody(string? Status);
 
-internal sealed record CreateAgent(Guid WorkspaceId, AgentBody Body) : ICommand<AgentInfo>;
+/// <param name="AgentId">The new agent's id when the caller chose it (an accepted invitation records it first).</param>
+internal sealed record CreateAgent(Guid WorkspaceId, AgentBody Body, Guid? AgentId = null) : ICommand<AgentInfo>;
 
 internal sealed record UpdateAgent(Guid WorkspaceId, Guid AgentId, AgentBody Body) : ICommand<AgentInfo>;
 
@@ -113,7 +114,7 @@ internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agen
         var agent = new Agent
         {
             WorkspaceId = command.WorkspaceId,
-            Id = NewId.Next(),
+            Id = command.AgentId ?? NewId.Next(),
             Name = "",
             Email = "",
             Role = DexraClaims.AgentRole,

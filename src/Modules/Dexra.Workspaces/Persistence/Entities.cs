@@ -40,3 +40,19 @@ internal sealed class ApiToken
     public DateTimeOffset? RevokedAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
 }
+
+/// <summary>An invitation to join as an agent: single use, expiring, its token kept only hashed.</summary>
+internal sealed class Invitation
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid Id { get; set; }
+    public required string Email { get; set; }
+    public required string Role { get; set; }
+    public required byte[] TokenHash { get; set; }
+    public Guid? InvitedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? AcceptedAt { get; set; }
+    public Guid? AgentId { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}

@@ -13,6 +13,7 @@ internal sealed class WorkspacesDbContext(DbContextOptions<WorkspacesDbContext> 
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -44,6 +45,15 @@ internal sealed class WorkspacesDbContext(DbContextOptions<WorkspacesDbContext> 
             t.Property(x => x.Prefix).HasMaxLength(16);
             t.Property(x => x.Role).HasMaxLength(20);
             t.HasIndex(x => x.TokenHash).IsUnique();
+        });
+        modelBuilder.Entity<Invitation>(i =>
+        {
+            i.ToTable("invitations");
+            i.HasKey(x => new { x.WorkspaceId, x.Id });
+            i.Property(x => x.Email).HasMaxLength(320);
+            i.Property(x => x.Role).HasMaxLength(20);
+            i.HasIndex(x => x.TokenHash).IsUnique();
+            i.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
         });
         modelBuilder.Entity<DataProtectionKey>(k => k.ToTable("data_protection_keys"));
     }

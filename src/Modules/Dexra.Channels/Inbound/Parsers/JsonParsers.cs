@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dexra.Channels.Configuration;
+using Dexra.Channels.Inbound.Media;
 using Dexra.Conversations.Contracts;
 using Dexra.Identity.Contracts;
 
@@ -79,6 +80,7 @@ internal static class WhatsAppParser
                     Text = Describe(message, type),
                     SentAt = Json.UnixSeconds(message.Str("timestamp"), now),
                     InReplyTo = message["context"].Str("id"),
+                    Media = MediaOf(message, type),
                 });
             }
 
@@ -106,6 +108,11 @@ internal static class WhatsAppParser
 
         return events.Count == 0 ? ParseResult.Ignore("no messages or statuses") : new ParseResult(events);
     }
+
+    private static ProviderMedia[]? MediaOf(JsonNode message, string type) =>
+        type is "image" or "video" or "audio" or "document" or "sticker" && message[type] is { } media && media.Str("id") is { } id
+            ? [new ProviderMedia { Kind = type, Id = id, ContentType = media.Str("mime_type"), FileName = media.Str("filename"), Sha256 = media.Str("sha256") }]
+            : null;
 
     private static string Describe(JsonNode message, string type) => type switch
     {
@@ -160,6 +167,9 @@ internal static class MetaMessagingParser
 
             var attachments = message.Items("attachments").Select(a => $"[{a.Str("type")}]").ToList();
             var text = string.Join(" ", new[] { message.Str("text") }.Concat(attachments).Where(t => !string.IsNullOrEmpty(t)));
+            var media = message.Items("attachments")
+                .Where(a => a.Str("type") is "image" or "video" or "audio" or "file" && a["payload"].Str("url") is not null)
+                .Select(a => new ProviderMedia { Kind = a.Str("type")!, Url = a["payload"].Str("url") }).ToArray();
             events.Add(new NormalizedEvent
             {
                 Kind = EventKinds.Message,
@@ -171,6 +181,7 @@ internal static class MetaMessagingParser
                 Text = text,
                 SentAt = Json.UnixMillis(item.Str("timestamp"), now),
                 InReplyTo = message["reply_to"].Str("mid"),
+                Media = media.Length == 0 ? null : media,
             });
         }
 
@@ -203,6 +214,7 @@ internal static class TelegramParser
         var identities = new List<IdentityClaim> { new(IdentityKinds.Telegram, userId, true) };
         string text;
         var kind = "text";
+        ProviderMedia[]? files = null;
         if (message["contact"] is { } contact)
         {
             kind = "contact";
@@ -224,6 +236,7 @@ internal static class TelegramParser
             var media = new[] { "photo", "document", "audio", "voice", "video", "sticker", "location" }.FirstOrDefault(m => message[m] is not null);
             kind = media ?? "unknown";
             text = $"[{kind}]{(message.Str("caption") is { } caption ? " " + caption : "")}";
+            files = TelegramMedia(message, kind);
         }
 
         return new ParseResult([new NormalizedEvent
@@ -238,7 +251,25 @@ internal static class TelegramParser
             MessageKind = kind,
             Text = text,
             SentAt = Json.UnixSeconds(message.Str("date"), now),
+            Media = files,
         }]);
+    }
+
+    private static long? Size(JsonNode? node) =>
+        long.TryParse(node.Str("file_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var size) ? size : null;
+
+    private static ProviderMedia[]? TelegramMedia(JsonNode message, string kind)
+    {
+        if (kind == "photo")
+        {
+            var sizes = message.Items("photo").Where(p => p.Str("file_id") is not null)
+                .Select(p => new MediaVariant(p.Str("file_id")!, Size(p))).OrderBy(v => v.Size ?? 0).ToArray();
+            return sizes.Length == 0 ? null : [new ProviderMedia { Kind = kind, Id = sizes[^1].Id, Size = sizes[^1].Size, Variants = sizes }];
+        }
+
+        return kind is "document" or "voice" or "video" or "audio" && message[kind] is { } file && file.Str("file_id") is { } id
+            ? [new ProviderMedia { Kind = kind, Id = id, ContentType = file.Str("mime_type"), FileName = file.Str("file_name"), Size = Size(file) }]
+            : null;
     }
 }
 
@@ -345,16 +376,22 @@ internal static class TwilioParser
             throw new UnparseableException("A Twilio message has a From number.");
         }
 
-        var media = int.TryParse(Get("NumMedia"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        // Twilio sends at most 10; a larger count is not a reason to look further.
+        var media = int.TryParse(Get("NumMedia"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? Math.Clamp(n, 0, 10) : 0;
         var parts = new List<string>();
         if (Get("Body") is { } text)
         {
             parts.Add(text);
         }
 
+        var files = new List<ProviderMedia>();
         for (var i = 0; i < media; i++)
         {
             parts.Add($"[{Get($"MediaContentType{i}") ?? "media"}]");
+            if (Get($"MediaUrl{i}") is { } mediaUrl)
+            {
+                files.Add(new ProviderMedia { Kind = "media", Url = mediaUrl, ContentType = Get($"MediaContentType{i}") });
+            }
         }
 
         return new ParseResult([new NormalizedEvent
@@ -367,6 +404,7 @@ internal static class TwilioParser
             Identities = [new(IdentityKinds.Phone, from, true)],
             Text = string.Join(" ", parts),
             SentAt = now,
+            Media = files.Count == 0 ? null : files,
         }]);
     }
 }

@@ -212,6 +212,83 @@ namespace Dexra.Channels.Persistence.Migrations
                     b.ToTable("mailbox_cursors", "channels");
                 });
 
+            modelBuilder.Entity("Dexra.Channels.Persistence.MediaDownload", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AttachmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("attachment_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<Guid>("ChannelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("channel_id");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("Media")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("media");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("owner");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.HasKey("WorkspaceId", "Id")
+                        .HasName("pk_media_downloads");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_media_downloads_next_attempt_at")
+                        .HasFilter("completed_at IS NULL");
+
+                    b.HasIndex("WorkspaceId", "MessageId", "Position")
+                        .IsUnique()
+                        .HasDatabaseName("ix_media_downloads_workspace_id_message_id_position");
+
+                    b.ToTable("media_downloads", "channels");
+                });
+
             modelBuilder.Entity("Dexra.Channels.Persistence.StoredAttachment", b =>
                 {
                     b.Property<Guid>("WorkspaceId")

@@ -1,0 +1,271 @@
+using System.Text.Json;
+using Dexra.Channels.Configuration;
+using Dexra.Channels.Widget;
+using Dexra.Conversations.Contracts;
+using Dexra.SharedKernel.Persistence;
+using Mediator;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dexra.Channels.Inbound.Media;
+
+internal sealed class MediaDownloadOptions
+{
+    public const string Section = "Dexra:Channels:Media";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Attempts per file before the message gets a "could not be downloaded" note.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>The first retry's delay; each later one doubles, up to 10 minutes.</summary>
+    public int RetryDelayMilliseconds { get; set; } = 5000;
+
+    /// <summary>The longest one file may take, all its requests together.</summary>
+    public int TimeoutSeconds { get; set; } = 60;
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(1, TimeoutSeconds));
+
+    /// <summary>How long a claimed file stays with its node: well past the time a download may take.</summary>
+    public TimeSpan Lease => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(5).Ticks, Timeout.Ticks * 2));
+}
+
+internal static class InboundMediaRegistration
+{
+    public static IServiceCollection AddInboundMedia(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<MediaDownloadOptions>(configuration.GetSection(MediaDownloadOptions.Section));
+        services.AddSingleton<MediaDownloadSignal>();
+        services.AddScoped<InboundMediaQueue>();
+        services.AddScoped<MediaDownloads>();
+        services.AddScoped<MediaFetcher>();
+        services.AddHostedService<MediaDownloadWorker>();
+        foreach (var (name, mayBePrivate) in new[] { (MediaFetcher.HttpClientName, false), (MediaFetcher.ConfiguredHostClientName, true) })
+        {
+            services.AddHttpClient(name, (provider, client) => client.Timeout = provider.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.Timeout)
+                .ConfigurePrimaryHttpMessageHandler(() => MediaFetcher.CreateHandler(mayBePrivate))
+                // Telegram's bot token is part of its file addresses: request URLs must not reach the logs.
+                .RemoveAllLoggers();
+        }
+
+        return services;
+    }
+}
+
+internal sealed record MediaJob(Guid WorkspaceId, Guid Id, Guid ChannelId, Guid MessageId, string Owner, ProviderMedia Media, int Attempts);
+
+/// <summary>
+/// The second stage of inbound processing: files that messages carry are fetched here, after the
+/// message is recorded, so the batch that records messages never waits on a provider's CDN.
+/// </summary>
+internal sealed partial class MediaDownloads(
+    DbSession session, ChannelStore channels, MediaFetcher fetcher, WidgetAttachments attachments, IMediator mediator,
+    IOptions<MediaDownloadOptions> options, TimeProvider clock, ILogger<MediaDownloads> logger)
+{
+    /// <summary>Claims due files (leased, so a crashed node's files come back) and finishes each one.</summary>
+    public async Task<int> RunBatchAsync(int size, CancellationToken ct)
+    {
+        var jobs = new List<MediaJob>();
+        await using (var tx = await session.BeginAsync(cancellationToken: ct))
+        {
+            var now = clock.GetUtcNow();
+            await using var claim = session.CreateCommand("""
+                WITH due AS (
+                    SELECT workspace_id, id FROM channels.media_downloads
+                    WHERE completed_at IS NULL AND next_attempt_at <= @now
+                    ORDER BY next_attempt_at, message_id, position LIMIT @n FOR UPDATE SKIP LOCKED)
+                UPDATE channels.media_downloads d SET attempts = d.attempts + 1, next_attempt_at = @lease
+                FROM due WHERE d.workspace_id = due.workspace_id AND d.id = due.id
+                RETURNING d.workspace_id, d.id, d.channel_id, d.message_id, d.owner, d.media::text, d.attempts, d.position
+                """);
+            claim.Parameters.AddWithValue("now", now);
+            claim.Parameters.AddWithValue("lease", now + options.Value.Lease);
+            claim.Parameters.AddWithValue("n", size);
+            var claimed = new List<(MediaJob Job, int Position)>();
+            await using (var reader = await claim.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    claimed.Add((new MediaJob(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetString(4),
+                        JsonSerializer.Deserialize<ProviderMedia>(reader.GetString(5), InboundLog.JsonOptions)!, reader.GetInt32(6)), reader.GetInt32(7)));
+                }
+            }
+
+            await tx.CommitAsync(ct);
+            jobs.AddRange(claimed.OrderBy(c => c.Job.MessageId).ThenBy(c => c.Position).Select(c => c.Job));
+        }
+
+        foreach (var job in jobs)
+        {
+            try
+            {
+                await DownloadAsync(job, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Left leased: it comes back when the lease ends, and counts as an attempt, so this too is bounded.
+                LogDownloadFailed(logger, e, job.Id);
+                if (job.Attempts >= Math.Max(1, options.Value.MaxAttempts))
+                {
+                    await FinishAsync(job, "failed", null, MediaLimits.NotDownloaded(job.Media, "Dexra could not store it", job.Attempts), e.Message, ct);
+                }
+            }
+        }
+
+        return jobs.Count;
+    }
+
+    private async Task DownloadAsync(MediaJob job, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var channel = await channels.FindAsync(job.WorkspaceId, job.ChannelId, ct);
+        if (channel is null)
+        {
+            await FinishAsync(job, "failed", null, MediaLimits.NotDownloaded(job.Media, "the channel was deleted", job.Attempts), "channel deleted", ct);
+            return;
+        }
+
+        var fetched = await fetcher.FetchAsync(channel, job.Media, MediaLimits.MaxBytes(channel), settings.Timeout, ct);
+        switch (fetched)
+        {
+            case MediaFetched file:
+                {
+                    var (checkedFile, refusal) = MediaLimits.Check(channel, job.Media, file);
+                    await (checkedFile is null
+                        ? FinishAsync(job, "refused", null, MediaLimits.NotKept(job.Media, refusal!), refusal, ct)
+                        : FinishAsync(job, "stored", (channel, checkedFile), null, null, ct));
+                    break;
+                }
+
+            case MediaRefused refused:
+                await FinishAsync(job, "refused", null, MediaLimits.NotKept(job.Media, refused.Reason), refused.Reason, ct);
+                break;
+            case MediaFailed failed when failed.Retryable && job.Attempts < Math.Max(1, settings.MaxAttempts):
+                await RetryLaterAsync(job, failed.Reason, ct);
+                break;
+            case MediaFailed failed:
+                await FinishAsync(job, "failed", null, MediaLimits.NotDownloaded(job.Media, failed.Reason, job.Attempts), failed.Reason, ct);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The file (or the note) and the row's completion commit together; a row another node finished
+    /// first changes nothing, so a message never gets a file twice.
+    /// </summary>
+    private async Task FinishAsync(MediaJob job, string outcome, (ChannelConfig Channel, CheckedFile File)? stored, string? note, string? error, CancellationToken ct)
+    {
+        await using var tx = await session.BeginAsync(cancellationToken: ct);
+        Guid? attachmentId = stored is { } s ? await attachments.StoreAsync(s.Channel, job.Owner, s.File.FileName, s.File.ContentType, s.File.Content, ct) : null;
+        await using var complete = session.CreateCommand("""
+            UPDATE channels.media_downloads SET completed_at = @now, outcome = @outcome, attachment_id = @attachment, last_error = @error
+            WHERE workspace_id = @ws AND id = @id AND completed_at IS NULL
+            """);
+        complete.Parameters.AddWithValue("now", clock.GetUtcNow());
+        complete.Parameters.AddWithValue("outcome", outcome);
+        complete.Parameters.AddWithValue("attachment", (object?)attachmentId ?? DBNull.Value);
+        complete.Parameters.AddWithValue("error", (object?)Truncate(error) ?? DBNull.Value);
+        complete.Parameters.AddWithValue("ws", job.WorkspaceId);
+        complete.Parameters.AddWithValue("id", job.Id);
+        if (await complete.ExecuteNonQueryAsync(ct) == 0)
+        {
+            return;
+        }
+
+        var reference = stored is { } file && attachmentId is { } id
+            ? new AttachmentRef(file.File.FileName, file.File.ContentType, file.File.Content.Length, id.ToString("N"))
+            : null;
+        await mediator.Send(new AttachInboundMedia(job.WorkspaceId, job.MessageId, reference, note), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task RetryLaterAsync(MediaJob job, string error, CancellationToken ct)
+    {
+        var first = Math.Max(1, options.Value.RetryDelayMilliseconds);
+        var delay = TimeSpan.FromMilliseconds(Math.Min(600_000, first * Math.Pow(2, Math.Min(job.Attempts - 1, 20))));
+        await using var tx = await session.BeginAsync(cancellationToken: ct);
+        await using var update = session.CreateCommand("""
+            UPDATE channels.media_downloads SET next_attempt_at = @next, last_error = @error
+            WHERE workspace_id = @ws AND id = @id AND completed_at IS NULL
+            """);
+        update.Parameters.AddWithValue("next", clock.GetUtcNow() + delay);
+        update.Parameters.AddWithValue("error", Truncate(error)!);
+        update.Parameters.AddWithValue("ws", job.WorkspaceId);
+        update.Parameters.AddWithValue("id", job.Id);
+        await update.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] : text;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Downloading inbound media {DownloadId} failed; it will be tried again")]
+    private static partial void LogDownloadFailed(ILogger logger, Exception exception, Guid downloadId);
+}
+
+/// <summary>Wakes the media worker when a batch that scheduled files commits.</summary>
+internal sealed class MediaDownloadSignal
+{
+    private readonly System.Threading.Channels.Channel<bool> _channel = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+
+    public void Wake() => _channel.Writer.TryWrite(true);
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _channel.Reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+/// <summary>Fetches provider media in the background, woken by each batch that scheduled some, polling every second otherwise.</summary>
+internal sealed partial class MediaDownloadWorker(IServiceScopeFactory scopes, MediaDownloadSignal signal, IOptions<MediaDownloadOptions> options, ILogger<MediaDownloadWorker> logger)
+    : BackgroundService
+{
+    private const int BatchSize = 20;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int claimed;
+                do
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    claimed = await scope.ServiceProvider.GetRequiredService<MediaDownloads>().RunBatchAsync(BatchSize, stoppingToken);
+                }
+                while (claimed == BatchSize && !stoppingToken.IsCancellationRequested);
+
+                await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogWorkerFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Downloading inbound media failed")]
+    private static partial void LogWorkerFailed(ILogger logger, Exception exception);
+}
