@@ -2,6 +2,7 @@ using System.ClientModel;
 using Dexra.Assist.Answering;
 using Dexra.Assist.Bot;
 using Dexra.Assist.KnowledgeBase;
+using Dexra.Assist.Learning;
 using Dexra.Assist.Persistence;
 using Dexra.Assist.Retrieval;
 using Dexra.SharedKernel.Persistence;
@@ -22,27 +23,38 @@ public static class AssistModule
         services.AddModuleDbContext<AssistDbContext>(AssistDbContext.Schema);
         services.AddSingleton<Lexicon>();
         services.AddScoped<IConversationHistorySource, MediatorHistorySource>();
+        services.AddScoped<SemanticSearch>();
         services.AddScoped<Retriever>();
         services.AddScoped<AnswerEngine>();
         services.AddScoped<AnswerLog>();
+        services.AddScoped<ReplySuggester>();
         services.Configure<BotOptions>(configuration.GetSection(BotOptions.Section));
         services.AddSingleton<BotQueue>();
         services.AddScoped<WidgetBot>();
         services.AddHostedService<BotWorker>();
+        services.AddSingleton<EmbeddingSignal>();
+        services.AddScoped<EmbeddingIndexer>();
+        services.AddHostedService<EmbeddingWorker>();
 
         // A chat model only when one is configured; otherwise the offline extractive engine answers.
         var openAI = configuration.GetSection(OpenAISection);
         if (!string.IsNullOrWhiteSpace(openAI["Endpoint"]) && !string.IsNullOrWhiteSpace(openAI["Model"]))
         {
-            services.AddChatClient(_ => new OpenAIClient(
-                    new ApiKeyCredential(string.IsNullOrWhiteSpace(openAI["ApiKey"]) ? "none" : openAI["ApiKey"]!),
-                    new OpenAIClientOptions { Endpoint = new Uri(openAI["Endpoint"]!), NetworkTimeout = TimeSpan.FromSeconds(60) })
-                .GetChatClient(openAI["Model"])
-                .AsIChatClient());
+            services.AddChatClient(_ => OpenAIClientFor(openAI).GetChatClient(openAI["Model"]).AsIChatClient());
+        }
+
+        // Embeddings likewise: with none, retrieval is keywords only and nothing is embedded.
+        if (!string.IsNullOrWhiteSpace(openAI["Endpoint"]) && !string.IsNullOrWhiteSpace(openAI["EmbeddingModel"]))
+        {
+            services.AddEmbeddingGenerator(_ => OpenAIClientFor(openAI).GetEmbeddingClient(openAI["EmbeddingModel"]).AsIEmbeddingGenerator());
         }
 
         return services;
     }
+
+    private static OpenAIClient OpenAIClientFor(IConfigurationSection openAI) => new(
+        new ApiKeyCredential(string.IsNullOrWhiteSpace(openAI["ApiKey"]) ? "none" : openAI["ApiKey"]!),
+        new OpenAIClientOptions { Endpoint = new Uri(openAI["Endpoint"]!), NetworkTimeout = TimeSpan.FromSeconds(60) });
 
     public static void MapAssist(this IEndpointRouteBuilder app, RouteGroupBuilder api)
     {

@@ -3,9 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dexra.Assist.Contracts;
 using Dexra.IntegrationTests.Infrastructure;
 using Dexra.IntegrationTests.Widget;
+using Mediator;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dexra.IntegrationTests.Assist;
 
@@ -46,6 +49,17 @@ public sealed class CrossChannelBotTests(WorkspaceFixture fixture) : IClassFixtu
         (await api.PostAsJsonAsync($"/api/v1/assist/answers/{answer.Id()}/rating", new { helpful = true })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await api.GetJsonAsync($"/api/v1/assist/answers?conversationId={chat}")).GetProperty("items")[0].GetProperty("helpful").GetBoolean().ShouldBeTrue();
 
+        // The log names the message that carried the answer, which is how the inbox shows its thumbs.
+        answer.Id("messageId").ShouldBe(bot[0].Id());
+        using (var scope = fixture.App.Services.CreateScope())
+        {
+            var ratings = await scope.ServiceProvider.GetRequiredService<IMediator>()
+                .Send(new GetAssistantMessageRatings(fixture.Workspace.Id, [bot[0].Id(), Guid.NewGuid()]));
+            var rating = ratings.ShouldHaveSingleItem();
+            rating.AnswerId.ShouldBe(answer.Id());
+            rating.Helpful.ShouldBe(true);
+        }
+
         // Asking for a person hands off, with the packet carrying facts from the email and from the chat.
         await WidgetKit.SayAsync(story.Anonymous, story.WidgetChannel, story.Visitor, "I paid $49.90 for it and it still has not come. I want to talk to a human please");
         bot = await AssistantMessagesAsync(api, chat, 2);
@@ -80,6 +94,28 @@ public sealed class CrossChannelBotTests(WorkspaceFixture fixture) : IClassFixtu
         logged.TryGetProperty("answer", out var text).ShouldBeTrue();
         text.ValueKind.ShouldBe(JsonValueKind.Null);
     }
+
+    [Fact]
+    public async Task After_the_configured_number_of_answers_the_bot_hands_off_even_when_it_could_answer()
+    {
+        await using var host = fixture.App.WithWebHostBuilder(b => b.UseSetting("Dexra:Assist:Bot:MaxTurns", "1"));
+        var workspace = await fixture.App.CreateWorkspaceAsync();
+        var story = await EmailThenWidgetAsync(host, workspace);
+
+        await WidgetKit.SayAsync(story.Anonymous, story.WidgetChannel, story.Visitor, "where is my parcel?");
+        var chat = await ConversationOfAsync(story.Api, story.Visitor.ContactId, story.EmailConversation);
+        (await AssistantMessagesAsync(story.Api, chat, 1))[0].Str("text").ShouldContain(Tracking);
+
+        // The article answers this one, but the bot's single turn is used up: a person takes over.
+        await WidgetKit.SayAsync(story.Anonymous, story.WidgetChannel, story.Visitor, "how do I return an item?");
+        var bot = await AssistantMessagesAsync(story.Api, chat, 2);
+        bot[1].Str("text").ShouldBe(WidgetBotHandoffMessage);
+        var logged = (await story.Api.GetJsonAsync($"/api/v1/assist/answers?conversationId={chat}")).GetProperty("items").EnumerateArray().ToList();
+        logged.Select(a => a.GetProperty("handoff").GetBoolean()).ShouldBe([false, true]);
+        logged[1].Id("messageId").ShouldBe(bot[1].Id());
+    }
+
+    private const string WidgetBotHandoffMessage = "I'm passing you to a member of our team. They can see everything you've told us, so you won't need to repeat yourself.";
 
     [Fact]
     public async Task With_a_chat_model_configured_the_bot_writes_from_the_retrieved_email_and_still_cites_it()

@@ -35,7 +35,8 @@ internal sealed record SuggestReplies(Guid WorkspaceId, Guid ConversationId) : I
 internal sealed record LoggedSource(string Kind, Guid Id, string? Title, string? Url);
 
 internal sealed record LoggedAnswer(
-    Guid Id, string Kind, string Question, string? Answer, IReadOnlyList<LoggedSource> Sources, double Confidence, bool Handoff, string Engine, bool? Helpful, DateTimeOffset CreatedAt);
+    Guid Id, string Kind, string Question, string? Answer, IReadOnlyList<LoggedSource> Sources, double Confidence, bool Handoff, string Engine, bool? Helpful, DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? MessageId);
 
 /// <summary>The bot answers and suggestions logged in a conversation, oldest first, for agents to review and rate.</summary>
 internal sealed record ListLoggedAnswers(Guid WorkspaceId, Guid ConversationId) : IQuery<IReadOnlyList<LoggedAnswer>>;
@@ -82,9 +83,14 @@ internal sealed class AnswerLog(AssistDbContext db, TimeProvider clock)
         await db.SaveChangesAsync(ct);
         return entry.Id;
     }
+
+    /// <summary>Ties a bot answer to the message that carried it to the customer.</summary>
+    public Task LinkReplyAsync(Guid workspaceId, Guid answerId, Guid messageId, CancellationToken ct) =>
+        db.AnswerLog.Where(a => a.WorkspaceId == workspaceId && a.Id == answerId)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.ReplyMessageId, messageId), ct);
 }
 
-internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistDbContext db, IConversationHistorySource history, TimeProvider clock)
+internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistDbContext db, ReplySuggester suggester, TimeProvider clock)
     : ICommandHandler<AskAssistant, AnswerResponse>,
       ICommandHandler<RateAnswer, bool>,
       IQueryHandler<SuggestReplies, IReadOnlyList<SuggestionItem>>,
@@ -106,7 +112,7 @@ internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistD
             sources[e.Id].Select(s => articles.TryGetValue(s.Id, out var a)
                 ? new LoggedSource(s.Kind, s.Id, a.Title, Contracts.HelpCentreLinks.Article(query.WorkspaceId, a.Slug))
                 : new LoggedSource(s.Kind, s.Id, null, null)).ToList(),
-            e.Confidence, e.Handoff, e.Engine, e.Helpful, e.CreatedAt)).ToList();
+            e.Confidence, e.Handoff, e.Engine, e.Helpful, e.CreatedAt, e.ReplyMessageId)).ToList();
     }
 
     public async ValueTask<AnswerResponse> Handle(AskAssistant command, CancellationToken cancellationToken)
@@ -123,40 +129,8 @@ internal sealed class AnswerHandlers(AnswerEngine engine, AnswerLog log, AssistD
                 s => s.SetProperty(a => a.Helpful, command.Helpful).SetProperty(a => a.RatedBy, command.AgentId).SetProperty(a => a.RatedAt, clock.GetUtcNow()),
                 cancellationToken) > 0;
 
-    /// <summary>Replies for the agent to the customer's last message: the bot's best answer, then other strong passages.</summary>
-    public async ValueTask<IReadOnlyList<SuggestionItem>> Handle(SuggestReplies query, CancellationToken cancellationToken)
-    {
-        var transcript = await history.TranscriptAsync(query.WorkspaceId, query.ConversationId, cancellationToken)
-            ?? throw new NotFoundException("The conversation");
-        var last = transcript.Entries.LastOrDefault(e => e.Direction == "inbound" && !string.IsNullOrWhiteSpace(e.Text));
-        if (last is null)
-        {
-            return [];
-        }
-
-        var answer = await engine.AnswerAsync(query.WorkspaceId, last.Text, transcript.ContactId, cancellationToken);
-        var items = new List<SuggestionItem>();
-        var seen = new HashSet<(string, Guid)>();
-        if (!answer.Handoff && answer.Answer is not null)
-        {
-            var id = await log.WriteAsync(query.WorkspaceId, AnswerKinds.Suggestion, last.Text, transcript.ContactId, query.ConversationId, answer, cancellationToken);
-            items.Add(new SuggestionItem(id, answer.Answer, answer.Sources, answer.Confidence));
-            seen.UnionWith(answer.Sources.Select(s => (s.Kind, s.Id)));
-        }
-
-        // Agents judge for themselves: weaker but relevant passages are offered too, with their lower confidence.
-        var plan = await engine.PlanAsync(query.WorkspaceId, last.Text, cancellationToken);
-        foreach (var passage in answer.Ranked.Where(p => p.Coverage >= 0.34 && !seen.Contains((p.Kind, p.Id))).Take(3 - items.Count))
-        {
-            var text = await engine.ExtractAsync(passage, plan, cancellationToken);
-            var confidence = Math.Round(Math.Min(answer.Confidence, 0.75 * passage.Coverage), 3);
-            var suggestion = new BotAnswer(text, [new SourceRef(passage.Kind, passage.Id)], confidence, false, Engines.Extractive, "suggested", []);
-            var id = await log.WriteAsync(query.WorkspaceId, AnswerKinds.Suggestion, last.Text, transcript.ContactId, query.ConversationId, suggestion, cancellationToken);
-            items.Add(new SuggestionItem(id, text, suggestion.Sources, confidence));
-        }
-
-        return items;
-    }
+    public async ValueTask<IReadOnlyList<SuggestionItem>> Handle(SuggestReplies query, CancellationToken cancellationToken) =>
+        (await suggester.SuggestAsync(query.WorkspaceId, query.ConversationId, cancellationToken)).Items;
 }
 
 internal static class AnswerEndpoints

@@ -167,18 +167,24 @@ internal sealed class WidgetBot(
             answer = answer with { Answer = null, Handoff = true, Reason = "no_source" };
         }
 
-        await log.WriteAsync(w, AnswerKinds.Bot, work.Text, work.ContactId, work.ConversationId, answer, ct);
+        var answerId = await log.WriteAsync(w, AnswerKinds.Bot, work.Text, work.ContactId, work.ConversationId, answer, ct);
         if (answer.Handoff)
         {
-            await HandOffAsync(work, answer.Reason, ct);
+            await HandOffAsync(work, answerId, answer.Reason, ct);
             return;
         }
 
         var text = await WithCitationsAsync(w, answer, ct);
-        await mediator.Send(new PostAssistantReply(w, work.ConversationId, text), ct);
+
+        // The reply and its link to the log commit together: the inbox reloads on the reply's event
+        // and must already find the log entry to show the rating thumbs on it.
+        await using var transaction = await session.BeginAsync(cancellationToken: ct);
+        var messageId = await mediator.Send(new PostAssistantReply(w, work.ConversationId, text), ct);
+        await log.LinkReplyAsync(w, answerId, messageId, ct);
+        await transaction.CommitAsync(ct);
     }
 
-    private async Task HandOffAsync(BotWork work, string reason, CancellationToken ct)
+    private async Task HandOffAsync(BotWork work, Guid answerId, string reason, CancellationToken ct)
     {
         var packet = await mediator.Send(new GetContextPacket(work.WorkspaceId, work.ContactId, work.ConversationId), ct);
         var why = reason switch
@@ -193,7 +199,8 @@ internal sealed class WidgetBot(
         await using var transaction = await session.BeginAsync(cancellationToken: ct);
         await mediator.Send(new RecordConversationEvent(work.WorkspaceId, work.ConversationId, TimelineItemTypes.Handoff,
             $"Handed off from the assistant to a person: {why}. Context: {packet.Summary}"), ct);
-        await mediator.Send(new PostAssistantReply(work.WorkspaceId, work.ConversationId, HandoffMessage), ct);
+        var messageId = await mediator.Send(new PostAssistantReply(work.WorkspaceId, work.ConversationId, HandoffMessage), ct);
+        await log.LinkReplyAsync(work.WorkspaceId, answerId, messageId, ct);
         await transaction.CommitAsync(ct);
         logger.LogInformation("Bot handed off conversation {ConversationId} ({Reason}).", work.ConversationId, reason);
     }

@@ -81,6 +81,8 @@ internal sealed partial class ContextPacketHandler(IConversationHistorySource hi
         return new ContextPacket(contactId, Summarise(entries, channels), facts, open, sentiment, score, channels, entries.Count);
     }
 
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
     private static string Summarise(IReadOnlyList<HistoryEntry> entries, IReadOnlyList<string> channels)
     {
         if (entries.Count == 0)
@@ -90,7 +92,7 @@ internal sealed partial class ContextPacketHandler(IConversationHistorySource hi
 
         var summary = new StringBuilder();
         var conversations = entries.Select(e => e.ConversationId).Distinct().Count();
-        summary.Append(CultureInfo.InvariantCulture, $"{entries.Count} messages in {conversations} conversation(s) over {string.Join(", ", channels)} since {entries[0].At:yyyy-MM-dd}.");
+        summary.Append(CultureInfo.InvariantCulture, $"{Count(entries.Count, "message")} in {Count(conversations, "conversation")} over {string.Join(", ", channels)} since {entries[0].At:yyyy-MM-dd}.");
         var firstAsk = entries.FirstOrDefault(e => e.Direction == "inbound");
         if (firstAsk is not null)
         {

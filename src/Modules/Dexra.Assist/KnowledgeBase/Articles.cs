@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Dexra.Assist.Learning;
 using Dexra.Assist.Persistence;
 using Dexra.Assist.Retrieval;
 using Dexra.SharedKernel;
@@ -70,7 +71,7 @@ internal sealed class UpdateArticleValidator : AbstractValidator<UpdateArticle>
     public UpdateArticleValidator() => ArticleRules.Apply(this, x => x.Body, creating: false);
 }
 
-internal sealed class ArticleHandlers(AssistDbContext db, TimeProvider clock)
+internal sealed class ArticleHandlers(AssistDbContext db, TimeProvider clock, EmbeddingSignal embeddings)
     : ICommandHandler<CreateArticle, ArticleInfo>,
       ICommandHandler<UpdateArticle, ArticleInfo>,
       ICommandHandler<DeleteArticle, bool>,
@@ -98,6 +99,7 @@ internal sealed class ArticleHandlers(AssistDbContext db, TimeProvider clock)
         article.SetBody(body.Body!);
         db.Articles.Add(article);
         await db.SaveChangesAsync(cancellationToken);
+        embeddings.Nudge();
         return article.ToInfo();
     }
 
@@ -133,6 +135,7 @@ internal sealed class ArticleHandlers(AssistDbContext db, TimeProvider clock)
 
         article.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
+        embeddings.Nudge();
         return article.ToInfo();
     }
 

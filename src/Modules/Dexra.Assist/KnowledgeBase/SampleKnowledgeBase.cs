@@ -1,5 +1,6 @@
 using System.Reflection;
 using Dexra.Assist.Contracts;
+using Dexra.Assist.Learning;
 using Dexra.Assist.Persistence;
 using Dexra.SharedKernel;
 using Mediator;
@@ -59,7 +60,7 @@ internal static class SampleArticles
     }
 }
 
-internal sealed class SeedSampleKnowledgeBaseHandler(AssistDbContext db, TimeProvider clock) : ICommandHandler<SeedSampleKnowledgeBase, int>
+internal sealed class SeedSampleKnowledgeBaseHandler(AssistDbContext db, TimeProvider clock, EmbeddingSignal embeddings) : ICommandHandler<SeedSampleKnowledgeBase, int>
 {
     public async ValueTask<int> Handle(SeedSampleKnowledgeBase command, CancellationToken cancellationToken)
     {
@@ -92,6 +93,7 @@ internal sealed class SeedSampleKnowledgeBaseHandler(AssistDbContext db, TimePro
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        embeddings.Nudge();
         return added;
     }
 }

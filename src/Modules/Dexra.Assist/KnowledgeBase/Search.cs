@@ -19,22 +19,28 @@ internal sealed class SearchArticlesValidator : AbstractValidator<SearchArticles
     public SearchArticlesValidator() => RuleFor(x => x.Q).NotEmpty().WithMessage("Say what to search for in 'q'.").MaximumLength(500).OverridePropertyName("q");
 }
 
-internal sealed class SearchHandler(Retriever retriever) : IQueryHandler<SearchArticles, IReadOnlyList<SearchHit>>
+internal sealed class SearchHandler(Retriever retriever, SemanticSearch semantic) : IQueryHandler<SearchArticles, IReadOnlyList<SearchHit>>
 {
     public async ValueTask<IReadOnlyList<SearchHit>> Handle(SearchArticles query, CancellationToken cancellationToken)
     {
         var plan = await retriever.PlanAsync(query.WorkspaceId, query.Q, cancellationToken);
-        if (plan.Concepts.Count == 0)
+        if (plan.Concepts.Count == 0 && !semantic.Enabled)
         {
             return [];
         }
 
-        var passages = (await retriever.SearchStoredAsync(query.WorkspaceId, plan, query.Q, query.Limit, cancellationToken))
+        var lexical = plan.Concepts.Count == 0 ? [] : await retriever.SearchStoredAsync(query.WorkspaceId, plan, query.Q, query.Limit, cancellationToken);
+        var found = semantic.Enabled
+            ? SemanticSearch.Blend(lexical, await semantic.SearchAsync(query.WorkspaceId, query.Q, query.Limit, cancellationToken)).ToList()
+            : lexical;
+        var passages = found
             .Where(p => p.Kind == SourceKinds.Article)
             .OrderByDescending(p => p.Score).ThenByDescending(p => p.Rank)
             .Take(query.Limit)
             .ToList();
-        var headlines = await retriever.HeadlinesAsync(query.WorkspaceId, passages.Select(p => p.Id).ToArray(), plan, cancellationToken);
+        var headlines = plan.Concepts.Count == 0
+            ? new Dictionary<Guid, string>()
+            : await retriever.HeadlinesAsync(query.WorkspaceId, passages.Select(p => p.Id).ToArray(), plan, cancellationToken);
         return passages.Select(p => new SearchHit(p.Id, p.Slug!, p.Title, headlines.GetValueOrDefault(p.Id) ?? TextTools.Truncate(p.Text, 200), Math.Round(p.Score, 4))).ToList();
     }
 }

@@ -11,7 +11,7 @@ namespace Dexra.Assist.Learning;
 /// A resolved conversation teaches the bot: the customer's question and the agent answer that
 /// resolved it become a searchable exchange of the workspace (replaced if the conversation is resolved again).
 /// </summary>
-internal sealed class IndexResolvedExchange(AssistDbContext db, IConversationHistorySource history) : INotificationHandler<ConversationResolved>
+internal sealed class IndexResolvedExchange(AssistDbContext db, IConversationHistorySource history, EmbeddingSignal embeddings) : INotificationHandler<ConversationResolved>
 {
     private const int MaxQuestion = 4000;
     private const int MaxAnswer = 8000;
@@ -49,6 +49,7 @@ internal sealed class IndexResolvedExchange(AssistDbContext db, IConversationHis
         exchange.Answer = TextTools.Truncate(answer.Text.Trim(), MaxAnswer);
         exchange.ResolvedAt = notification.At;
         await db.SaveChangesAsync(cancellationToken);
+        embeddings.Nudge();
     }
 
     /// <summary>The last agent reply that followed a customer message, and the customer messages it answered.</summary>

@@ -15,6 +15,10 @@ internal sealed class AssistDbContext(DbContextOptions<AssistDbContext> options,
     public DbSet<Article> Articles => Set<Article>();
     public DbSet<ResolvedExchange> Exchanges => Set<ResolvedExchange>();
     public DbSet<AnswerLogEntry> AnswerLog => Set<AnswerLogEntry>();
+    public DbSet<ArticleChunk> ArticleChunks => Set<ArticleChunk>();
+
+    /// <summary>Cosine similarity of two real[] vectors (pgvector is not assumed to be installed).</summary>
+    public const string Cosine = "assist.cosine";
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -41,6 +45,7 @@ internal sealed class AssistDbContext(DbContextOptions<AssistDbContext> options,
             e.Property(x => x.SearchVector).HasComputedColumnSql(
                 $"setweight(to_tsvector('english'::regconfig, {Unaccent}(question)), 'A') || setweight(to_tsvector('english'::regconfig, {Unaccent}(answer)), 'B')",
                 stored: true);
+            e.Property(x => x.Embedding).HasColumnType("real[]");
             e.HasIndex(x => new { x.WorkspaceId, x.ConversationId }).IsUnique();
             e.HasIndex(x => x.SearchVector).HasMethod("GIN");
         });
@@ -52,6 +57,14 @@ internal sealed class AssistDbContext(DbContextOptions<AssistDbContext> options,
             l.Property(x => x.Engine).HasMaxLength(20);
             l.Property(x => x.Sources).HasColumnType("jsonb");
             l.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
+            l.HasIndex(x => new { x.WorkspaceId, x.ReplyMessageId }).HasFilter("reply_message_id IS NOT NULL");
+        });
+        modelBuilder.Entity<ArticleChunk>(c =>
+        {
+            c.ToTable("article_chunks");
+            c.HasKey(x => new { x.WorkspaceId, x.ArticleId, x.Ordinal });
+            c.Property(x => x.Embedding).HasColumnType("real[]");
+            c.HasOne<Article>().WithMany().HasForeignKey(x => new { x.WorkspaceId, x.ArticleId }).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

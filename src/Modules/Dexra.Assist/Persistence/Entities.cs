@@ -14,7 +14,21 @@ internal sealed class Article
     public bool Published { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The <see cref="UpdatedAt"/> its chunks were embedded at; behind it means re-embed.</summary>
+    public DateTimeOffset? EmbeddedAt { get; set; }
+
     public NpgsqlTsVector SearchVector { get; set; } = null!;
+}
+
+/// <summary>A section of a published article with its embedding, when an embedding generator is configured.</summary>
+internal sealed class ArticleChunk
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid ArticleId { get; set; }
+    public int Ordinal { get; set; }
+    public required string Text { get; set; }
+    public required float[] Embedding { get; set; }
 }
 
 /// <summary>A resolved conversation's question and the agent answer that resolved it.</summary>
@@ -30,6 +44,8 @@ internal sealed class ResolvedExchange
     public required string Question { get; set; }
     public required string Answer { get; set; }
     public DateTimeOffset ResolvedAt { get; set; }
+    public float[]? Embedding { get; set; }
+    public DateTimeOffset? EmbeddedAt { get; set; }
     public NpgsqlTsVector SearchVector { get; set; } = null!;
 }
 
@@ -50,4 +66,7 @@ internal sealed class AnswerLogEntry
     public Guid? RatedBy { get; set; }
     public DateTimeOffset? RatedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The assistant's message that carried a bot answer (or its handoff), so agents rate it from the timeline.</summary>
+    public Guid? ReplyMessageId { get; set; }
 }

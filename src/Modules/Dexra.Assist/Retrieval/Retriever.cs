@@ -18,6 +18,12 @@ internal sealed record Passage(string Kind, Guid Id, string Title, string Text, 
     public double Score { get; set; }
     public double Coverage { get; set; }
     public double Rank { get; set; }
+
+    /// <summary>Cosine similarity to the question's embedding; 0 without an embedding generator.</summary>
+    public double Similarity { get; set; }
+
+    /// <summary>The conversation a past message or resolved exchange belongs to.</summary>
+    public Guid? ConversationId { get; init; }
 }
 
 /// <summary>A concept of the question: a lexeme and its synonyms, weighted by rarity in the workspace.</summary>
@@ -44,7 +50,7 @@ internal sealed record Retrieval(QueryPlan Plan, IReadOnlyList<Passage> Ranked);
 /// unaccent, stop words) and candidate search over the GIN index; scoring is a rarity-weighted
 /// coverage of the question's concepts, so scores from the three sources are comparable.
 /// </summary>
-internal sealed partial class Retriever(DbSession session, Lexicon lexicon, IConversationHistorySource history)
+internal sealed partial class Retriever(DbSession session, Lexicon lexicon, IConversationHistorySource history, SemanticSearch semantic)
 {
     private const int HistoryLimit = 200;
 
@@ -101,6 +107,11 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
             }
         }
 
+        if (semantic.Enabled)
+        {
+            passages = SemanticSearch.Blend(passages, await semantic.SearchAsync(workspaceId, question, limit: 20, ct)).ToList();
+        }
+
         var ranked = passages.OrderByDescending(p => p.Score).ThenByDescending(p => p.Rank).ToList();
         return new Retrieval(plan, ranked);
     }
@@ -114,7 +125,8 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
                     ts_rank(a.search_vector, q.query),
                     ARRAY(SELECT unnest(tsvector_to_array(a.search_vector)) INTERSECT SELECT unnest(@lex)),
                     ARRAY(SELECT unnest(tsvector_to_array(to_tsvector('english'::regconfig, {AssistDbContext.Unaccent}(a.title)))) INTERSECT SELECT unnest(@lex)),
-                    word_similarity(lower({AssistDbContext.Unaccent}(a.title)), q.raw)
+                    word_similarity(lower({AssistDbContext.Unaccent}(a.title)), q.raw),
+                    NULL::uuid
              FROM assist.articles a, q
              WHERE a.workspace_id = @w AND a.published
                AND (a.search_vector @@ q.query OR word_similarity(lower({AssistDbContext.Unaccent}(a.title)), q.raw) > 0.5)
@@ -124,7 +136,8 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
                     ts_rank(e.search_vector, q.query),
                     ARRAY(SELECT unnest(tsvector_to_array(e.search_vector)) INTERSECT SELECT unnest(@lex)),
                     ARRAY(SELECT unnest(tsvector_to_array(to_tsvector('english'::regconfig, {AssistDbContext.Unaccent}(e.question)))) INTERSECT SELECT unnest(@lex)),
-                    0::real
+                    0::real,
+                    e.conversation_id
              FROM assist.resolved_exchanges e, q
              WHERE e.workspace_id = @w AND e.search_vector @@ q.query
              ORDER BY 7 DESC LIMIT @limit)
@@ -142,7 +155,10 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
         {
             var kind = reader.GetString(0);
             var passage = new Passage(kind, reader.GetGuid(1), reader.GetString(2), reader.GetString(4), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), null, null);
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), null, null)
+            {
+                ConversationId = reader.IsDBNull(10) ? null : reader.GetGuid(10),
+            };
             var matched = reader.GetFieldValue<string[]>(7);
             var titleMatched = reader.GetFieldValue<string[]>(8);
             var titleSimilarity = reader.GetFloat(9);
@@ -186,6 +202,7 @@ internal sealed partial class Retriever(DbSession session, Lexicon lexicon, ICon
             var e = entries[i];
             var passage = new Passage(SourceKinds.Message, e.MessageId, e.Subject ?? $"{e.ChannelType} message", e.Text, null, e.At, e.ChannelType, e.AuthorName)
             {
+                ConversationId = e.ConversationId,
                 Rank = rank,
                 Coverage = plan.CoverageOf(matched),
             };

@@ -87,6 +87,10 @@ namespace Dexra.Assist.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("rated_by");
 
+                    b.Property<Guid?>("ReplyMessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reply_message_id");
+
                     b.Property<string>("Sources")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -97,6 +101,10 @@ namespace Dexra.Assist.Persistence.Migrations
 
                     b.HasIndex("WorkspaceId", "CreatedAt")
                         .HasDatabaseName("ix_answer_log_workspace_id_created_at");
+
+                    b.HasIndex("WorkspaceId", "ReplyMessageId")
+                        .HasDatabaseName("ix_answer_log_workspace_id_reply_message_id")
+                        .HasFilter("reply_message_id IS NOT NULL");
 
                     b.ToTable("answer_log", "assist");
                 });
@@ -129,6 +137,10 @@ namespace Dexra.Assist.Persistence.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("EmbeddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("embedded_at");
 
                     b.Property<bool>("Published")
                         .HasColumnType("boolean")
@@ -175,6 +187,36 @@ namespace Dexra.Assist.Persistence.Migrations
                     b.ToTable("articles", "assist");
                 });
 
+            modelBuilder.Entity("Dexra.Assist.Persistence.ArticleChunk", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("ArticleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("article_id");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer")
+                        .HasColumnName("ordinal");
+
+                    b.PrimitiveCollection<float[]>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("embedding");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("WorkspaceId", "ArticleId", "Ordinal")
+                        .HasName("pk_article_chunks");
+
+                    b.ToTable("article_chunks", "assist");
+                });
+
             modelBuilder.Entity("Dexra.Assist.Persistence.ResolvedExchange", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
@@ -207,6 +249,14 @@ namespace Dexra.Assist.Persistence.Migrations
                     b.Property<Guid>("ConversationId")
                         .HasColumnType("uuid")
                         .HasColumnName("conversation_id");
+
+                    b.Property<DateTimeOffset?>("EmbeddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("embedded_at");
+
+                    b.PrimitiveCollection<float[]>("Embedding")
+                        .HasColumnType("real[]")
+                        .HasColumnName("embedding");
 
                     b.Property<string>("Question")
                         .IsRequired()
@@ -241,6 +291,16 @@ namespace Dexra.Assist.Persistence.Migrations
                         .HasDatabaseName("ix_resolved_exchanges_workspace_id_conversation_id");
 
                     b.ToTable("resolved_exchanges", "assist");
+                });
+
+            modelBuilder.Entity("Dexra.Assist.Persistence.ArticleChunk", b =>
+                {
+                    b.HasOne("Dexra.Assist.Persistence.Article", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId", "ArticleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_article_chunks_articles_workspace_id_article_id");
                 });
 #pragma warning restore 612, 618
         }
