@@ -144,15 +144,28 @@ public sealed class MailServers : IAsyncLifetime
         await imap.DisconnectAsync(true);
     }
 
-    /// <summary>Every message smtp-sink received so far, as the recipient would see it.</summary>
-    public IReadOnlyList<MimeMessage> Sent() =>
-        Directory.EnumerateFiles(SentDirectory, "*", SearchOption.AllDirectories)
-            .Select(path =>
+    /// <summary>
+    /// Every message smtp-sink received so far, as the recipient would see it. smtp-sink writes a
+    /// file while the SMTP transaction is still running: a file written to in the last half second
+    /// may be incomplete (unparseable, or parseable but cut short), so it counts from the next look.
+    /// </summary>
+    public IReadOnlyList<MimeMessage> Sent()
+    {
+        var settled = DateTime.UtcNow.AddMilliseconds(-500);
+        var messages = new List<MimeMessage>();
+        foreach (var path in Directory.EnumerateFiles(SentDirectory, "*", SearchOption.AllDirectories))
+        {
+            if (File.GetLastWriteTimeUtc(path) > settled)
             {
-                using var stream = File.OpenRead(path);
-                return MimeMessage.Load(stream);
-            })
-            .ToList();
+                continue;
+            }
+
+            using var stream = File.OpenRead(path);
+            messages.Add(MimeMessage.Load(stream));
+        }
+
+        return messages;
+    }
 
     public async Task<MimeMessage> WaitForSentAsync(Func<MimeMessage, bool> match, int seconds = 30)
     {
