@@ -33,7 +33,6 @@ public static class AssistModule
         services.AddScoped<WidgetBot>();
         services.AddHostedService<BotWorker>();
         services.AddSingleton<EmbeddingSignal>();
-        services.AddScoped<EmbeddingIndexer>();
         services.AddHostedService<EmbeddingWorker>();
 
         // A chat model only when one is configured; otherwise the offline extractive engine answers.
@@ -47,6 +46,8 @@ public static class AssistModule
         if (!string.IsNullOrWhiteSpace(openAI["Endpoint"]) && !string.IsNullOrWhiteSpace(openAI["EmbeddingModel"]))
         {
             services.AddEmbeddingGenerator(_ => OpenAIClientFor(openAI).GetEmbeddingClient(openAI["EmbeddingModel"]).AsIEmbeddingGenerator());
+            // Registered only with a generator: the host validates every registration at start in Development.
+            services.AddScoped<EmbeddingIndexer>();
         }
 
         return services;

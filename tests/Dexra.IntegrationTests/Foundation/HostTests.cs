@@ -43,6 +43,18 @@ public sealed class HostTests(WorkspaceFixture fixture) : IClassFixture<Workspac
     }
 
     [Fact]
+    public async Task The_host_starts_in_development_where_every_registration_is_validated()
+    {
+        // `dotnet run --project src/Dexra.Web` runs as Development, which builds every registered
+        // service at start: one that needs an optional dependency (an LLM, embeddings) must not be registered without it.
+        var connectionString = await TestDatabase.ConnectionStringAsync();
+        await using var app = new DexraApp(connectionString, new Dictionary<string, string?> { ["environment"] = "Development" });
+        using var client = app.CreateClient();
+        (await client.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().EnvironmentName.ShouldBe("Development");
+    }
+
+    [Fact]
     public async Task Platform_api_does_not_exist_without_a_platform_token()
     {
         var connectionString = await TestDatabase.ConnectionStringAsync();
