@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dexra.IntegrationTests.Conversations;
 using Dexra.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -204,9 +205,12 @@ public sealed class EmbeddingTests(WorkspaceFixture fixture) : IClassFixture<Wor
         // Another customer asks with other words: only the embeddings connect "umbrellas" and "parasols".
         var later = await AskAsync(api, channel, "Theo", "any umbrellas in stock?");
         JsonElement suggestion = default;
+        var last = "";
         for (var attempt = 0; attempt < 100 && suggestion.ValueKind == JsonValueKind.Undefined; attempt++)
         {
-            suggestion = (await api.GetJsonAsync($"/api/v1/conversations/{later}/suggestions")).GetProperty("items").EnumerateArray()
+            var items = (await api.GetJsonAsync($"/api/v1/conversations/{later}/suggestions")).GetProperty("items");
+            last = items.ToString();
+            suggestion = items.EnumerateArray()
                 .FirstOrDefault(i => i.GetProperty("sources").EnumerateArray().Any(s => s.Str("kind") == "conversation"));
             if (suggestion.ValueKind == JsonValueKind.Undefined)
             {
@@ -214,7 +218,15 @@ public sealed class EmbeddingTests(WorkspaceFixture fixture) : IClassFixture<Wor
             }
         }
 
-        suggestion.ValueKind.ShouldBe(JsonValueKind.Object, "the resolved exchange is suggested once it is embedded");
+        if (suggestion.ValueKind == JsonValueKind.Undefined)
+        {
+            var stored = await fixture.App.ScalarAsync<long>("SELECT count(*) FROM assist.resolved_exchanges WHERE conversation_id = @c", ("c", earlier));
+            var embedded = await fixture.App.ScalarAsync<long>("SELECT count(*) FROM assist.resolved_exchanges WHERE conversation_id = @c AND embedding IS NOT NULL", ("c", earlier));
+            var status = await fixture.App.ScalarAsync<string>("SELECT status FROM conversations.conversations WHERE id = @c", ("c", earlier));
+            last += $" stored={stored} embedded={embedded} status={status} inputs={string.Join(" | ", emulator.Inputs)}";
+        }
+
+        suggestion.ValueKind.ShouldBe(JsonValueKind.Object, $"the resolved exchange is suggested once it is embedded; last suggestions: {last}");
         suggestion.Str("text").ShouldContain("parasols come in three sizes");
         suggestion.GetProperty("confidence").GetDouble().ShouldBeInRange(0.01, 0.75, "found by meaning alone: offered to the agent, never confident enough for the bot");
         emulator.Inputs.ShouldContain(i => i.Contains("Do you sell parasols", StringComparison.Ordinal) && i.Contains(answer, StringComparison.Ordinal), "the question and its answer are embedded together");

@@ -2,6 +2,7 @@ using Dexra.Assist.Persistence;
 using Dexra.Assist.Retrieval;
 using Dexra.Conversations.Contracts;
 using Dexra.SharedKernel;
+using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ namespace Dexra.Assist.Learning;
 /// A resolved conversation teaches the bot: the customer's question and the agent answer that
 /// resolved it become a searchable exchange of the workspace (replaced if the conversation is resolved again).
 /// </summary>
-internal sealed class IndexResolvedExchange(AssistDbContext db, IConversationHistorySource history, EmbeddingSignal embeddings) : INotificationHandler<ConversationResolved>
+internal sealed class IndexResolvedExchange(AssistDbContext db, DbSession session, IConversationHistorySource history, EmbeddingSignal embeddings) : INotificationHandler<ConversationResolved>
 {
     private const int MaxQuestion = 4000;
     private const int MaxAnswer = 8000;
@@ -49,7 +50,14 @@ internal sealed class IndexResolvedExchange(AssistDbContext db, IConversationHis
         exchange.Answer = TextTools.Truncate(answer.Text.Trim(), MaxAnswer);
         exchange.ResolvedAt = notification.At;
         await db.SaveChangesAsync(cancellationToken);
-        embeddings.Nudge();
+
+        // The resolution's transaction is still open: woken now, the worker would look before the
+        // exchange is visible and then sleep a whole round.
+        await session.AfterCommitAsync(_ =>
+        {
+            embeddings.Nudge();
+            return Task.CompletedTask;
+        }, cancellationToken);
     }
 
     /// <summary>The last agent reply that followed a customer message, and the customer messages it answered.</summary>
