@@ -156,6 +156,10 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         builder.Database = _options.Database;
         builder.Pooling = true;
         builder.MaxPoolSize = 100;
+        // The local cluster shares a small machine with the app (and, in tests, with many hosts
+        // starting at once): opening a connection under that load has been seen to take over the
+        // default 15 s.
+        builder.Timeout = 30;
         ConnectionString = builder.ConnectionString;
     }
 
