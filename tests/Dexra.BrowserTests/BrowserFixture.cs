@@ -57,6 +57,23 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.Locator("#dexra-interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 15_000 });
     }
 
+    /// <summary>
+    /// Presses an inbox keyboard shortcut once the page has registered them: the shortcuts are wired after the
+    /// first interactive render, so a key pressed before that would be lost.
+    /// </summary>
+    public static async Task PressShortcutAsync(IPage page, string key)
+    {
+        await page.Locator("html[data-shortcuts=on]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 15_000 });
+        await page.Keyboard.PressAsync(key);
+        if (key is "n" or "r")
+        {
+            // The shortcut makes a server round trip; typing before it lands would go into the wrong mode.
+            var placeholder = key == "n" ? "Private note" : "Write a reply";
+            await page.WaitForFunctionAsync($"() => (document.querySelector('#composer')?.getAttribute('placeholder') ?? '').startsWith('{placeholder}')",
+                null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        }
+    }
+
     /// <summary>Saves a screenshot under docs/screenshots when DEXRA_SCREENSHOTS names the folder.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -36,12 +36,12 @@ public sealed class InboxTests(BrowserFixture fixture)
         (await page.Locator("[data-testid=channel-label]").First.TextContentAsync()).ShouldBe("API");
 
         // A private note, then a reply on the customer's channel with its delivery status.
-        await page.Keyboard.PressAsync("n");
+        await BrowserFixture.PressShortcutAsync(page, "n");
         await page.Locator("#composer").FillAsync("Checked the carrier: delayed at depot");
         await page.Locator("[data-testid=send]").ClickAsync();
         await page.Locator("[data-type=note]", new() { HasText = "delayed at depot" }).WaitForAsync(new() { Timeout = Wait });
 
-        await page.Keyboard.PressAsync("r");
+        await BrowserFixture.PressShortcutAsync(page, "r");
         await page.Locator("#composer").FillAsync("Sorry! It ships tomorrow.");
         await page.Locator("[data-testid=send]").ClickAsync();
         var reply = page.Locator("[data-testid=timeline-item]", new() { HasText = "It ships tomorrow" });
@@ -157,7 +157,7 @@ public sealed class InboxTests(BrowserFixture fixture)
         await page.Locator(".view-toggle").GetByText("Unassigned", new() { Exact = true }).ClickAsync();
         await page.Locator("[data-testid=inbox-row]").First.WaitForAsync(new() { Timeout = Wait });
 
-        await page.Keyboard.PressAsync("j");
+        await BrowserFixture.PressShortcutAsync(page, "j");
         await page.Locator("[data-testid=conversation-contact]").WaitForAsync(new() { Timeout = Wait });
         await BrowserFixture.ScreenshotAsync(page, "inbox");
     }

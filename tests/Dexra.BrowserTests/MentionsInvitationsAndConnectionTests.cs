@@ -30,7 +30,7 @@ public sealed class MentionsInvitationsAndConnectionTests(BrowserFixture fixture
         var pageA = await fixture.SignedInPageAsync();
         await fixture.GotoLiveAsync(pageA, $"/inbox/{conversation}");
         await pageA.Locator("[data-testid=message-text]", new() { HasText = "stuck in customs" }).WaitForAsync(new() { Timeout = Wait });
-        await pageA.Keyboard.PressAsync("n");
+        await BrowserFixture.PressShortcutAsync(pageA, "n");
         var composer = pageA.Locator("#composer");
         await composer.PressSequentiallyAsync($"Customs again, @Bea{suffix[..3]}");
         var suggestion = pageA.Locator("[data-testid=mention-suggestion]", new() { HasText = bName });

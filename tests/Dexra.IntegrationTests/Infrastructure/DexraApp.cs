@@ -109,7 +109,8 @@ public sealed class WorkspaceFixture : IAsyncLifetime
 
 /// <summary>
 /// A host of its own whose outbox worker is off: for tests that drive the outbox themselves
-/// with a recording sender, so the real worker cannot take their rows first.
+/// with a recording sender. It has a database of its own too: the other hosts of the run share
+/// one, and their outbox workers would otherwise take these rows first.
 /// </summary>
 public sealed class ManualOutboxFixture : IAsyncLifetime
 {
@@ -119,7 +120,7 @@ public sealed class ManualOutboxFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = new DexraApp(await TestDatabase.ConnectionStringAsync(), new Dictionary<string, string?> { ["Dexra:Conversations:Outbox:Enabled"] = "false" });
+        App = new DexraApp(await TestDatabase.OwnDatabaseAsync("dexra_manual_outbox"), new Dictionary<string, string?> { ["Dexra:Conversations:Outbox:Enabled"] = "false" });
         Workspace = await App.CreateWorkspaceAsync();
     }
 

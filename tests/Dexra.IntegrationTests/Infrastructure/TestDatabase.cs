@@ -21,6 +21,25 @@ public static class TestDatabase
 
     public static string Source { get; private set; } = "";
 
+    /// <summary>
+    /// A fresh database of its own on the run's server, for a host whose background workers must not meet the
+    /// shared database's rows (or whose rows other hosts' workers must not take).
+    /// </summary>
+    public static async Task<string> OwnDatabaseAsync(string name)
+    {
+        var shared = await ConnectionStringAsync();
+        await using (var connection = new NpgsqlConnection(shared))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(shared) { Database = name }.ConnectionString;
+    }
+
     private static async Task<string> StartAsync()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAsync().GetAwaiter().GetResult();

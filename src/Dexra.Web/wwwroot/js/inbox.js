@@ -19,10 +19,13 @@ export function register(dotnet) {
         dotnet.invokeMethodAsync('OnShortcut', ev.key);
     };
     document.addEventListener('keydown', handler);
+    // Lets scripted browsers (and curious people) tell that the shortcuts are live.
+    document.documentElement.dataset.shortcuts = 'on';
 }
 
 export function unregister() {
     if (handler) { document.removeEventListener('keydown', handler); handler = null; }
+    delete document.documentElement.dataset.shortcuts;
 }
 
 export function focus(id) {
