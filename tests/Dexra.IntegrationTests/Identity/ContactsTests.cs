@@ -347,6 +347,54 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task A_batch_of_new_customers_is_created_as_if_they_were_sent_one_by_one()
+    {
+        // New customers of one batch are written together; what they would have found of each other one
+        // by one (a namesake, a look-alike email, a shared phone) must come out the same.
+        var name = $"Newcomer {Guid.NewGuid():N}"[..22];
+        var local = Unique("dots");
+        var phone = $"+4477008{Random.Shared.Next(10_000, 99_999)}";
+        var email = $"{Unique("nc")}@example.com";
+        var invalidPhone = $"+44{Random.Shared.Next(10, 99)}";
+        IReadOnlyList<ResolvedSender> results;
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            results = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ResolveSenders(Workspace,
+            [
+                Sender(IdentityKinds.Email, "email", name, V(IdentityKinds.Email, $"{local}@gmail.com")),
+                // Same name, and an email that differs only by a dot: two look-alikes of the first.
+                Sender(IdentityKinds.Email, "email", name, V(IdentityKinds.Email, $"{local[..3]}.{local[3..]}@gmail.com")),
+                Sender(IdentityKinds.Phone, "sms", null, U(IdentityKinds.Phone, phone)),
+                // Claims the phone the sender before it brought: the full path, which must see it.
+                Sender(IdentityKinds.Email, "email", null, V(IdentityKinds.Email, email), U(IdentityKinds.Phone, phone)),
+                // Nothing matchable: kept raw on a contact of its own.
+                Sender(IdentityKinds.Phone, "sms", null, U(IdentityKinds.Phone, invalidPhone)),
+            ]));
+        }
+
+        results.ShouldAllBe(r => r.Created || r == results[3]);
+        results.Select(r => r.ContactId).Distinct().Count().ShouldBe(results[3].Created ? 5 : 4);
+        results[3].ContactId.ShouldBe(results[2].ContactId);
+        results[3].Created.ShouldBeFalse();
+
+        var second = (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{results[1].ContactId}/merge-suggestions")).GetProperty("items")
+            .EnumerateArray().Single(i => i.Id("contactId") == results[0].ContactId);
+        second.GetProperty("evidence").EnumerateArray().Select(e => e.Str("kind")).Order(StringComparer.Ordinal).ShouldBe(["same_name", "similar_email"]);
+        // The first was created before the second existed: one suggestion between them, not two.
+        (await SuggestedAsync(results[0].ContactId)).Count(id => id == results[1].ContactId).ShouldBe(1);
+
+        var shared = await fixture.Api.GetJsonAsync($"/api/v1/contacts/{results[2].ContactId}");
+        Identities(shared).ShouldBe([(IdentityKinds.Email, email, true), (IdentityKinds.Phone, phone, false)]);
+        var first = await fixture.Api.GetJsonAsync($"/api/v1/contacts/{results[0].ContactId}");
+        first.Str("name").ShouldBe(name);
+        Identities(first).ShouldBe([(IdentityKinds.Email, $"{local}@gmail.com", true)]);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/lookup?email={email}")).Id().ShouldBe(results[2].ContactId);
+        var raw = await fixture.Api.GetJsonAsync($"/api/v1/contacts/{results[4].ContactId}");
+        raw.GetProperty("identities").GetArrayLength().ShouldBe(0);
+        raw.GetProperty("unmatchedIdentities")[0].Str("value").ShouldBe(invalidPhone);
+    }
+
+    [Fact]
     public async Task A_batch_of_known_senders_behaves_as_if_sent_one_by_one()
     {
         // Returning senders are settled from one read of the graph; a sender whose identities an

@@ -13,6 +13,9 @@ internal sealed record ContactRow(Guid Id, string? Name, Guid? MergedInto, DateT
 
 internal sealed record IdentityRow(Guid ContactId, string Kind, string Value, bool Verified, bool Raw);
 
+/// <summary>A new contact of a batch, created with its identities in one go (see <see cref="IdentityStore.CreateNewcomersAsync"/>).</summary>
+internal sealed record Newcomer(Guid ContactId, string? Name, IReadOnlyList<NormalizedIdentity> Identities, string? ChannelType, Guid? ChannelId);
+
 internal sealed record SuggestionRow(Guid ContactId, double Score, IReadOnlyList<Evidence> Evidence, DateTimeOffset UpdatedAt);
 
 /// <summary>
@@ -126,6 +129,135 @@ internal sealed class IdentityStore(DbSession session)
         command.Parameters.Add(new NpgsqlParameter<string?>("name", string.IsNullOrWhiteSpace(name) ? null : Truncate(name.Trim(), 300)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.AddWithValue("now", now);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Creates many new contacts with their identities in two statements: the newcomers of a batch,
+    /// whose every identity the caller has locked and found unheld.
+    /// </summary>
+    public async Task CreateNewcomersAsync(Guid workspaceId, IReadOnlyList<Newcomer> newcomers, DateTimeOffset now, CancellationToken ct)
+    {
+        if (newcomers.Count == 0)
+        {
+            return;
+        }
+
+        var batch = new NpgsqlBatch();
+        var contacts = batch.CreateBatchCommand();
+        contacts.CommandText = """
+            INSERT INTO identity.contacts (workspace_id, id, name, created_at, updated_at)
+            SELECT @w, t.id, t.name, @now, @now FROM unnest(@ids, @names) AS t(id, name)
+            """;
+        contacts.Parameters.AddWithValue("w", workspaceId);
+        contacts.Parameters.AddWithValue("now", now);
+        contacts.Parameters.AddWithValue("ids", newcomers.Select(n => n.ContactId).ToArray());
+        contacts.Parameters.Add(new NpgsqlParameter("names", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+        {
+            Value = newcomers.Select(n => string.IsNullOrWhiteSpace(n.Name) ? (object)DBNull.Value : Truncate(n.Name.Trim(), 300)).ToArray(),
+        });
+        batch.BatchCommands.Add(contacts);
+
+        var rows = newcomers.SelectMany(n => n.Identities.Select(i => (n, i))).ToList();
+        if (rows.Count > 0)
+        {
+            var identities = batch.CreateBatchCommand();
+            identities.CommandText = """
+                INSERT INTO identity.identities (workspace_id, kind, value, contact_id, verified, raw, match_key, source_channel_type, source_channel_id, first_seen_at)
+                SELECT @w, t.kind, t.value, t.contact, t.verified, t.raw, t.match_key, t.channel_type, t.channel_id, @now
+                FROM unnest(@contacts, @kinds, @values, @verified, @raw, @keys, @channel_types, @channel_ids)
+                    AS t(contact, kind, value, verified, raw, match_key, channel_type, channel_id)
+                ORDER BY t.kind, t.value
+                ON CONFLICT (workspace_id, kind, value) DO NOTHING
+                """;
+            identities.Parameters.AddWithValue("w", workspaceId);
+            identities.Parameters.AddWithValue("now", now);
+            identities.Parameters.AddWithValue("contacts", rows.Select(r => r.n.ContactId).ToArray());
+            identities.Parameters.AddWithValue("kinds", rows.Select(r => r.i.Kind).ToArray());
+            identities.Parameters.AddWithValue("values", rows.Select(r => r.i.Value).ToArray());
+            identities.Parameters.AddWithValue("verified", rows.Select(r => r.i.Verified).ToArray());
+            identities.Parameters.AddWithValue("raw", rows.Select(r => r.i.Raw).ToArray());
+            identities.Parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+            {
+                Value = rows.Select(r => (object?)r.i.MatchKey ?? DBNull.Value).ToArray(),
+            });
+            identities.Parameters.Add(new NpgsqlParameter("channel_types", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+            {
+                Value = rows.Select(r => r.n.ChannelType is null ? (object)DBNull.Value : Truncate(r.n.ChannelType, 40)).ToArray(),
+            });
+            identities.Parameters.Add(new NpgsqlParameter("channel_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid)
+            {
+                Value = rows.Select(r => r.n.ChannelId is null || r.n.ChannelId == Guid.Empty ? (object)DBNull.Value : r.n.ChannelId.Value).ToArray(),
+            });
+            batch.BatchCommands.Add(identities);
+        }
+
+        await session.OpenAsync(ct);
+        batch.Connection = session.Connection;
+        batch.Transaction = session.Transaction;
+        await using (batch)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// For each newcomer (by position), live contacts with the same name and those holding an email that
+    /// differs only by dots or a +tag; one statement. A newcomer is compared with the contacts that existed
+    /// before it, the earlier newcomers of its batch included, as if they had been created one by one.
+    /// </summary>
+    public async Task<List<(int Index, Guid Other, Evidence Evidence, double Score)>> NewcomerLookalikesAsync(
+        Guid workspaceId, IReadOnlyList<Newcomer> newcomers, CancellationToken ct)
+    {
+        var named = newcomers.Select((n, i) => (n, i)).Where(x => x.n.Name is { } name && name.Trim().Length >= 3).ToList();
+        var emails = newcomers.SelectMany((n, i) => n.Identities
+            .Where(c => c is { Kind: IdentityKinds.Email, Raw: false, MatchKey: not null }).Select(c => (n, i, c))).ToList();
+        var found = new List<(int, Guid, Evidence, double)>();
+        if (named.Count == 0 && emails.Count == 0)
+        {
+            return found;
+        }
+
+        // Contacts of this batch created at or after the newcomer asking are not "before" it.
+        const string NotLater = "NOT EXISTS (SELECT 1 FROM unnest(@batch) WITH ORDINALITY AS b(id, n) WHERE b.id = {0} AND b.n > t.n)";
+        await using var command = await CommandAsync($"""
+            SELECT t.n, o.id, 'name', t.name FROM unnest(@name_ords, @name_ids, @names) AS t(n, id, name)
+            CROSS JOIN LATERAL (
+                SELECT c.id FROM identity.contacts c
+                WHERE c.workspace_id = @w AND c.id <> t.id AND c.merged_into IS NULL AND c.name IS NOT NULL AND lower(c.name) = lower(t.name)
+                  AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, NotLater, "c.id")}
+                ORDER BY c.created_at DESC LIMIT 5) o
+            UNION ALL
+            SELECT t.n, o.contact_id, t.value, o.value FROM unnest(@email_ords, @email_ids, @email_keys, @email_values) AS t(n, id, key, value)
+            CROSS JOIN LATERAL (
+                SELECT i.contact_id, i.value FROM identity.identities i
+                JOIN identity.contacts c ON c.workspace_id = i.workspace_id AND c.id = i.contact_id
+                WHERE i.workspace_id = @w AND i.kind = 'email' AND i.match_key = t.key AND i.value <> t.value
+                  AND i.contact_id <> t.id AND NOT i.raw AND c.merged_into IS NULL
+                  AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, NotLater, "i.contact_id")}
+                LIMIT 10) o
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("batch", newcomers.Select(n => n.ContactId).ToArray());
+        command.Parameters.AddWithValue("name_ords", named.Select(x => (long)x.i + 1).ToArray());
+        command.Parameters.AddWithValue("name_ids", named.Select(x => x.n.ContactId).ToArray());
+        command.Parameters.AddWithValue("names", named.Select(x => x.n.Name!.Trim()).ToArray());
+        command.Parameters.AddWithValue("email_ords", emails.Select(x => (long)x.i + 1).ToArray());
+        command.Parameters.AddWithValue("email_ids", emails.Select(x => x.n.ContactId).ToArray());
+        command.Parameters.AddWithValue("email_keys", emails.Select(x => x.c.MatchKey!).ToArray());
+        command.Parameters.AddWithValue("email_values", emails.Select(x => x.c.Value).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var index = (int)reader.GetInt64(0) - 1;
+            var other = reader.GetGuid(1);
+            var a = reader.GetString(2);
+            var b = reader.GetString(3);
+            found.Add(a == "name"
+                ? (index, other, new Evidence("same_name", $"Both contacts are named \"{b}\"."), 0.3)
+                : (index, other, new Evidence("similar_email", $"{a} and {b} differ only by dots or a +tag."), 0.4));
+        }
+
+        return found;
     }
 
     /// <returns>How many identities were inserted (a value someone already holds is left to them).</returns>

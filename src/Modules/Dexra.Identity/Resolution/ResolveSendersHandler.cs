@@ -99,6 +99,10 @@ internal sealed class ResolveSendersHandler(
         var dirtyContacts = new HashSet<Guid>();
         var touched = new List<(Guid ContactId, string? Name)>();
         var results = new List<ResolvedSender>(prepared.Count);
+        // Plainly new customers are created together after the loop (two statements for all of them,
+        // where one by one took five round trips each); a sender needing the full path first has
+        // them written, so it sees the graph exactly as sequential resolution would have left it.
+        var newcomers = new List<Newcomer>();
         foreach (var (sender, claims, weak) in prepared)
         {
             if (TryResolveKnown(claims, weak, sender.SenderKind, known, knownContacts, dirtyKeys, dirtyContacts) is { } contactId)
@@ -108,6 +112,17 @@ internal sealed class ResolveSendersHandler(
                 continue;
             }
 
+            if (PlainlyNew(claims, weak, sender.SenderKind, known, dirtyKeys) is { } identities)
+            {
+                var newcomer = new Newcomer(NewId.Next(clock.GetUtcNow()), sender.Name, identities, sender.ChannelType, sender.ChannelId);
+                newcomers.Add(newcomer);
+                results.Add(new ResolvedSender(newcomer.ContactId, Created: true));
+                dirtyContacts.Add(newcomer.ContactId);
+                dirtyKeys.UnionWith(claims.Where(c => !c.Raw).Select(c => c.Key));
+                continue;
+            }
+
+            await CreateNewcomersAsync(workspaceId, newcomers, cancellationToken);
             var resolved = await ResolveOneAsync(workspaceId, sender, claims, weak, cancellationToken);
             results.Add(resolved);
             dirtyContacts.Add(resolved.ContactId);
@@ -121,9 +136,54 @@ internal sealed class ResolveSendersHandler(
             }
         }
 
+        await CreateNewcomersAsync(workspaceId, newcomers, cancellationToken);
         await store.TouchManyAsync(workspaceId, touched, clock.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// The identities to create a contact with, when the sender is plainly new: nothing it claims is held
+    /// (read under the identity locks) or was written by an earlier sender of this batch, and it brings no
+    /// weak evidence. Decided by the same planner as the full path.
+    /// </summary>
+    private static IReadOnlyList<NormalizedIdentity>? PlainlyNew(
+        IReadOnlyList<NormalizedIdentity> claims,
+        IReadOnlyList<NormalizedIdentity> weak,
+        string senderKind,
+        Dictionary<(string Kind, string Value), ExistingIdentity> known,
+        HashSet<(string Kind, string Value)> dirtyKeys)
+    {
+        if (weak.Count > 0 || claims.Any(c => !c.Raw && (known.ContainsKey(c.Key) || dirtyKeys.Contains(c.Key))))
+        {
+            return null;
+        }
+
+        var plan = ResolutionPlanner.Plan(claims, senderKind, NothingHeld, NoCandidates);
+        return plan is { ContactId: null, ToVerify.Count: 0, AutoMerge.Count: 0, Suggestions.Count: 0 } ? plan.ToInsert : null;
+    }
+
+    private static readonly Dictionary<(string Kind, string Value), ExistingIdentity> NothingHeld = [];
+    private static readonly Dictionary<Guid, CandidateContact> NoCandidates = [];
+
+    /// <summary>Writes the batch's pending newcomers and raises the suggestions each would have raised alone.</summary>
+    private async Task CreateNewcomersAsync(Guid workspaceId, List<Newcomer> newcomers, CancellationToken ct)
+    {
+        if (newcomers.Count == 0)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        await store.CreateNewcomersAsync(workspaceId, newcomers, now, ct);
+        var lookalikes = await store.NewcomerLookalikesAsync(workspaceId, newcomers, ct);
+        foreach (var group in lookalikes.GroupBy(l => (l.Index, l.Other)).OrderBy(g => g.Key.Index).ThenBy(g => g.Key.Other))
+        {
+            await store.RaiseSuggestionAsync(workspaceId, newcomers[group.Key.Index].ContactId, group.Key.Other,
+                group.Max(l => l.Score), group.Select(l => l.Evidence).Distinct().ToList(), now, ct);
+        }
+
+        newcomers.Clear();
     }
 
     /// <summary>
