@@ -1,6 +1,8 @@
 using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -89,6 +91,11 @@ internal sealed partial class DatabaseStartup(
                     await using var scope = services.CreateAsyncScope();
                     var context = (DbContext)scope.ServiceProvider.GetRequiredService(module.ContextType);
                     LogMigrating(logger, module.Schema);
+                    // The history table first: on a fresh database Npgsql's migrator otherwise reads
+                    // it before it exists and logs that expected failure as an error
+                    // (npgsql/efcore.pg#3407), which reads as a broken first start.
+                    var history = context.GetService<IHistoryRepository>();
+                    await context.Database.ExecuteSqlRawAsync(history.GetCreateIfNotExistsScript(), cancellationToken);
                     await context.Database.MigrateAsync(cancellationToken);
                 }
             }

@@ -142,8 +142,10 @@ internal sealed class IdlePresenceWorker(AgentActivityTracker tracker, IServiceS
             {
                 await SweepAsync(options, stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Any failure, a timeout's cancellation included, waits for the next tick: an escaped
+                // exception would end this loop for the node's lifetime and nobody would go away again.
                 logger.LogWarning(e, "Presence sweep failed; retrying next tick.");
             }
         }

@@ -107,15 +107,15 @@ public sealed class IdlePresenceTests(IdlePresenceFixture fixture) : IClassFixtu
         var agent = await AgentAsync(api, "Idle Agent", chat: 5);
         tracker.Connected(fixture.Workspace.Id, agent);
 
-        (await EventuallyAsync(() => PresenceOfAsync(agent), p => p == "away", seconds: 15)).ShouldBe("away");
+        (await EventuallyAsync(() => PresenceOfAsync(agent), p => p == "away")).ShouldBe("away");
         var (_, conversation) = await InboundAsync(api, channel, "Hello while the agent is idle");
         (await ConversationAsync(api, conversation)).Assignee().ShouldBeNull();
 
         tracker.Active(fixture.Workspace.Id, agent);
-        (await EventuallyAsync(() => PresenceOfAsync(agent), p => p == "online", seconds: 15)).ShouldBe("online");
-        (await EventuallyAsync(() => ConversationAsync(api, conversation), c => c.Assignee() is not null, seconds: 15)).Assignee().ShouldBe(agent);
+        (await EventuallyAsync(() => PresenceOfAsync(agent), p => p == "online")).ShouldBe("online");
+        (await EventuallyAsync(() => ConversationAsync(api, conversation), c => c.Assignee() is not null)).Assignee().ShouldBe(agent);
 
         tracker.Disconnected(fixture.Workspace.Id, agent);
-        (await EventuallyAsync(() => PresenceOfAsync(agent), p => p == "offline", seconds: 15)).ShouldBe("offline");
+        (await EventuallyAsync(() => PresenceOfAsync(agent), p => p == "offline")).ShouldBe("offline");
     }
 }

@@ -106,11 +106,19 @@ internal sealed partial class MediaDownloads(
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                // Left leased: it comes back when the lease ends, and counts as an attempt, so this too is bounded.
+                // An unexpected failure (a connection cut mid-file, the database briefly away) takes the
+                // same bounded retry schedule as a provider's 5xx. Should recording that fail too, the
+                // row stays leased and comes back when the lease ends, still counted as an attempt.
                 LogDownloadFailed(logger, e, job.Id);
-                if (job.Attempts >= Math.Max(1, options.Value.MaxAttempts))
+                try
                 {
-                    await FinishAsync(job, "failed", null, MediaLimits.NotDownloaded(job.Media, "Dexra could not store it", job.Attempts), e.Message, ct);
+                    await (job.Attempts >= Math.Max(1, options.Value.MaxAttempts)
+                        ? FinishAsync(job, "failed", null, MediaLimits.NotDownloaded(job.Media, "Dexra could not store it", job.Attempts), e.Message, ct)
+                        : RetryLaterAsync(job, e.Message, ct));
+                }
+                catch (Exception again) when (again is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    LogDownloadFailed(logger, again, job.Id);
                 }
             }
         }
