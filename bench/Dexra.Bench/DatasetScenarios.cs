@@ -19,7 +19,7 @@ internal static class DatasetScenarios
     /// 10,000 timeline items), then times timeline pages and inbox list pages through the REST API.
     /// The dataset goes in by SQL because a seeder may; every read goes through the host.
     /// </summary>
-    public static async Task ReadLatencyAsync(BenchEnvironment env, int contacts, int messages, int hotItems, int samples)
+    public static async Task ReadLatencyAsync(BenchEnvironment env, int contacts, int messages, int hotItems, int samples, int warmupSeconds)
     {
         await env.StartHostAsync();
         var (workspaceId, token) = await env.CreateWorkspaceAsync("Bench dataset");
@@ -30,20 +30,31 @@ internal static class DatasetScenarios
         env.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var hot = HotContact(workspaceId);
 
-        // Warm-up, not counted: one walk of the timeline and a few inbox pages, so the host's tiered JIT has
-        // compiled the read path before it is timed (a fresh process runs its first calls unoptimised).
-        string? warmCursor = null;
-        do
+        // Warm-up, not counted: the read path for --warmup-seconds (at least one whole walk), so the
+        // figures are a running node's. A fresh process first runs its methods unoptimised, then
+        // recompiles the hot ones in the background (tiered JIT and PGO); on 2 cores those
+        // compilations showed up as bursts of 5-15 ms requests for the first few thousand requests.
+        var warmup = Stopwatch.StartNew();
+        var walks = 0;
+        while (walks == 0 || warmup.Elapsed < TimeSpan.FromSeconds(warmupSeconds))
         {
-            var (_, body) = await TimeGetAsync(env, $"{env.BaseUrl}/api/v1/contacts/{hot}/timeline?limit=50" + (warmCursor is null ? "" : $"&before={warmCursor}"));
-            warmCursor = body.GetProperty("next").ValueKind == JsonValueKind.String ? body.GetProperty("next").GetString() : null;
-        }
-        while (warmCursor is not null);
+            string? warmCursor = null;
+            do
+            {
+                var (_, body) = await TimeGetAsync(env, $"{env.BaseUrl}/api/v1/contacts/{hot}/timeline?limit=50" + (warmCursor is null ? "" : $"&before={warmCursor}"));
+                warmCursor = body.GetProperty("next").ValueKind == JsonValueKind.String ? body.GetProperty("next").GetString() : null;
+            }
+            while (warmCursor is not null);
 
-        for (var i = 0; i < 100; i++)
-        {
-            await TimeGetAsync(env, $"{env.BaseUrl}/api/v1/conversations?status=open&limit=50");
+            for (var i = 0; i < 100; i++)
+            {
+                await TimeGetAsync(env, $"{env.BaseUrl}/api/v1/conversations?status=open&limit=50");
+            }
+
+            walks++;
         }
+
+        Console.WriteLine($"warmed up for {warmup.Elapsed.TotalSeconds:0} s ({walks} timeline walks, {walks * 100} inbox pages)");
 
         // Walk the hot customer's timeline page by page (50 a page, as the UI asks), many times.
         var timeline = new List<double>();

@@ -32,7 +32,7 @@ internal static class BenchProgram
                 await Scenarios.IdleAsync(env, IntOption("warmup", 3000), IntOption("seconds", 30));
                 break;
             case "reads":
-                await DatasetScenarios.ReadLatencyAsync(env, IntOption("contacts", 100_000), IntOption("messages", 1_000_000), IntOption("hot", 10_000), IntOption("samples", 2000));
+                await DatasetScenarios.ReadLatencyAsync(env, IntOption("contacts", 100_000), IntOption("messages", 1_000_000), IntOption("hot", 10_000), IntOption("samples", 2000), IntOption("warmup-seconds", 20));
                 break;
             case "identity":
                 await DatasetScenarios.IdentityAsync(env, IntOption("contacts", 100_000), IntOption("resolutions", 100_000), IntOption("workers", 8), IntOption("batch", 100));
