@@ -36,9 +36,18 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         Exception? failure = null;
         await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
         {
-            await using var claim = session.CreateCommand(SelectRows + """
-                 WHERE e.processed_at IS NULL AND e.next_attempt_at <= now()
-                ORDER BY e.next_attempt_at LIMIT @n FOR UPDATE OF e SKIP LOCKED
+            // The rows are picked by the pending index alone, in its order, and only then joined: a
+            // plain index scan marks the entries of rows processed meanwhile as dead as it passes them,
+            // so later claims skip them, where the bitmap scan the join used to get re-read every dead
+            // entry until the next vacuum (7 ms for 3,000 of them, growing with the log).
+            await using var claim = session.CreateCommand("""
+                WITH due AS (
+                    SELECT workspace_id, id FROM channels.inbound_events
+                    WHERE processed_at IS NULL AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at LIMIT @n FOR UPDATE SKIP LOCKED)
+                """ + SelectRows + """
+                 JOIN due ON due.workspace_id = e.workspace_id AND due.id = e.id
+                ORDER BY e.next_attempt_at
                 """);
             claim.Parameters.AddWithValue("n", size);
             rows = await ReadAsync(claim, cancellationToken);
