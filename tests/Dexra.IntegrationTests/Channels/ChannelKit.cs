@@ -154,15 +154,22 @@ internal sealed class ProviderEmulator : IDisposable
                 answer = EmulatedResponse.Json(status, json);
             }
 
-            context.Response.StatusCode = answer.Status;
-            context.Response.ContentType = answer.ContentType;
-            if (answer.Location is { } location)
+            try
             {
-                context.Response.RedirectLocation = location;
-            }
+                context.Response.StatusCode = answer.Status;
+                context.Response.ContentType = answer.ContentType;
+                if (answer.Location is { } location)
+                {
+                    context.Response.RedirectLocation = location;
+                }
 
-            await context.Response.OutputStream.WriteAsync(answer.Body);
-            context.Response.Close();
+                await context.Response.OutputStream.WriteAsync(answer.Body);
+                context.Response.Close();
+            }
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+            {
+                // The client hung up before the answer (a host stopped mid-request): serve the next one.
+            }
         }
     }
 

@@ -16,11 +16,11 @@ namespace Dexra.IntegrationTests.Channels;
 /// </summary>
 public sealed class InboundMediaTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
 {
-    private const string AppSecret = "media-app-secret";
-    private const string WhatsAppToken = "wa-media-token";
+    internal const string AppSecret = "media-app-secret";
+    internal const string WhatsAppToken = "wa-media-token";
     private const string BotToken = "777000:media-bot";
 
-    private static byte[] Jpeg(int size, byte seed = 1)
+    internal static byte[] Jpeg(int size, byte seed = 1)
     {
         var bytes = new byte[size];
         new Random(seed).NextBytes(bytes);
@@ -37,15 +37,15 @@ public sealed class InboundMediaTests(WorkspaceFixture fixture) : IClassFixture<
         return bytes[..size];
     }
 
-    private static string MetaSignature(string body) =>
+    internal static string MetaSignature(string body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(AppSecret), Encoding.UTF8.GetBytes(body)));
 
-    private static string WhatsAppImage(string messageId, string mediaId, string sha256, string caption = "Broken lid") => $$$"""
+    internal static string WhatsAppImage(string messageId, string mediaId, string sha256, string caption = "Broken lid") => $$$"""
         {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"447700900555"}],"messages":[{"from":"447700900555","id":"{{{messageId}}}","timestamp":"1749416383","type":"image","image":{"caption":"{{{caption}}}","mime_type":"image/jpeg","sha256":"{{{sha256}}}","id":"{{{mediaId}}}"}}]},"field":"messages"}]}]}
         """;
 
     /// <summary>The Graph API's two steps: media id to a short-lived URL, then the bytes, both with the bearer token.</summary>
-    private static Func<EmulatedRequest, EmulatedResponse> GraphMedia(Func<string> baseUrl, string mediaId, byte[] file, string? announcedSha256 = null, Func<int, int>? statusOfAttempt = null)
+    internal static Func<EmulatedRequest, EmulatedResponse> GraphMedia(Func<string> baseUrl, string mediaId, byte[] file, string? announcedSha256 = null, Func<int, int>? statusOfAttempt = null)
     {
         var attempts = 0;
         return request =>

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Dexra.Channels.Inbound.Media;
 
@@ -69,6 +70,7 @@ internal sealed partial class MediaDownloads(
     public async Task<int> RunBatchAsync(int size, CancellationToken ct)
     {
         var jobs = new List<MediaJob>();
+        DateTimeOffset lease;
         await using (var tx = await session.BeginAsync(cancellationToken: ct))
         {
             var now = clock.GetUtcNow();
@@ -81,8 +83,9 @@ internal sealed partial class MediaDownloads(
                 FROM due WHERE d.workspace_id = due.workspace_id AND d.id = due.id
                 RETURNING d.workspace_id, d.id, d.channel_id, d.message_id, d.owner, d.media::text, d.attempts, d.position
                 """);
+            lease = now + options.Value.Lease;
             claim.Parameters.AddWithValue("now", now);
-            claim.Parameters.AddWithValue("lease", now + options.Value.Lease);
+            claim.Parameters.AddWithValue("lease", lease);
             claim.Parameters.AddWithValue("n", size);
             var claimed = new List<(MediaJob Job, int Position)>();
             await using (var reader = await claim.ExecuteReaderAsync(ct))
@@ -98,11 +101,24 @@ internal sealed partial class MediaDownloads(
             jobs.AddRange(claimed.OrderBy(c => c.Job.MessageId).ThenBy(c => c.Position).Select(c => c.Job));
         }
 
-        foreach (var job in jobs)
+        for (var i = 0; i < jobs.Count; i++)
         {
+            var job = jobs[i];
+            if (ct.IsCancellationRequested)
+            {
+                await ReleaseAsync(jobs.Skip(i).ToList(), lease, started: false);
+                break;
+            }
+
             try
             {
                 await DownloadAsync(job, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await ReleaseAsync([job], lease, started: true);
+                await ReleaseAsync(jobs.Skip(i + 1).ToList(), lease, started: false);
+                break;
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -190,6 +206,39 @@ internal sealed partial class MediaDownloads(
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// A node stopping (a deploy, a scale-in) hands its claimed files back at once instead of holding
+    /// them for the lease's 5 minutes. Only rows still under this claim's lease are touched; a file
+    /// never started gives its attempt back, the one interrupted keeps it (its request may have
+    /// reached the provider). A node that dies instead still loses its claims only for the lease.
+    /// </summary>
+    private async Task ReleaseAsync(IReadOnlyList<MediaJob> released, DateTimeOffset lease, bool started)
+    {
+        if (released.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var connection = await session.DataSource.OpenConnectionAsync(timeout.Token);
+            await using var release = new NpgsqlCommand($$"""
+                UPDATE channels.media_downloads d SET next_attempt_at = now(){{(started ? "" : ", attempts = d.attempts - 1")}}
+                FROM unnest(@ws, @ids) AS r(workspace_id, id)
+                WHERE d.workspace_id = r.workspace_id AND d.id = r.id AND d.completed_at IS NULL AND d.next_attempt_at = @lease
+                """, connection);
+            release.Parameters.AddWithValue("ws", released.Select(j => j.WorkspaceId).ToArray());
+            release.Parameters.AddWithValue("ids", released.Select(j => j.Id).ToArray());
+            release.Parameters.AddWithValue("lease", lease);
+            await release.ExecuteNonQueryAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            LogReleaseFailed(logger, e, released.Count);
+        }
+    }
+
     private async Task RetryLaterAsync(MediaJob job, string error, CancellationToken ct)
     {
         var first = Math.Max(1, options.Value.RetryDelayMilliseconds);
@@ -208,6 +257,9 @@ internal sealed partial class MediaDownloads(
     }
 
     private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] : text;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing back {Count} claimed media downloads at shutdown failed; they come back when their lease ends")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Downloading inbound media {DownloadId} failed; it will be tried again")]
     private static partial void LogDownloadFailed(ILogger logger, Exception exception, Guid downloadId);

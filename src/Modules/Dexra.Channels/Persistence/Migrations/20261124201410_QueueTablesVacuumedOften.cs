@@ -10,7 +10,7 @@ namespace Dexra.Channels.Persistence.Migrations
     /// pending indexes for longer as the log grows: at a million rows, 200,000 of them before a
     /// vacuum. A fixed threshold keeps the claim's index small whatever the log's size.
     /// </summary>
-    public partial class QueueTablesVacuumedOften : Migration
+    internal partial class QueueTablesVacuumedOften : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
