@@ -41,6 +41,25 @@ public sealed class MemoryAndLearningTests(WorkspaceFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task The_summary_quotes_what_the_customer_was_told_without_the_bots_source_lines()
+    {
+        var history = new FakeHistory();
+        await using var host = history.Host(fixture.App);
+        var contact = Guid.NewGuid();
+        var chat = Guid.NewGuid();
+        history.Add(contact, chat,
+            FakeHistory.Message(chat, "web", "inbound", "How long do refunds take?", Monday, "Kim"),
+            FakeHistory.Message(chat, "web", "outbound",
+                "Refunds reach your card within 5 working days of the return arriving.\nSource: Refund policy https://help.example.com/articles/refund-policy",
+                Monday.AddMinutes(1), "Assistant"));
+
+        using var scope = host.Services.CreateScope();
+        var packet = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new GetContextPacket(fixture.Workspace.Id, contact, chat));
+        packet.Summary.ShouldContain("Last told (web, 2026-11-02): \"Refunds reach your card within 5 working days of the return arriving.\"");
+        packet.Summary.ShouldNotContain("Source:");
+    }
+
+    [Fact]
     public async Task A_resolved_conversation_teaches_the_bot()
     {
         var workspace = await fixture.App.CreateWorkspaceAsync();

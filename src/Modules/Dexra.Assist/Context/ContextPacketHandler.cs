@@ -83,6 +83,17 @@ internal sealed partial class ContextPacketHandler(IConversationHistorySource hi
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
+    /// <summary>
+    /// The reply without the assistant's "Source: ..." lines: they cite where an answer came from
+    /// for the customer, and quoted to the agent they crowded out what the customer was told.
+    /// </summary>
+    private static string WhatWasTold(string reply)
+    {
+        var lines = reply.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var told = string.Join(' ', lines.Where(line => !line.StartsWith("Source:", StringComparison.Ordinal)));
+        return told.Length > 0 ? told : reply.Trim();
+    }
+
     private static string Summarise(IReadOnlyList<HistoryEntry> entries, IReadOnlyList<string> channels)
     {
         if (entries.Count == 0)
@@ -102,7 +113,7 @@ internal sealed partial class ContextPacketHandler(IConversationHistorySource hi
         var lastReply = entries.LastOrDefault(e => e.Direction == "outbound");
         if (lastReply is not null)
         {
-            summary.Append(CultureInfo.InvariantCulture, $" Last told ({lastReply.ChannelType}, {lastReply.At:yyyy-MM-dd}): \"").Append(TextTools.Truncate(lastReply.Text.Trim(), 200)).Append("\".");
+            summary.Append(CultureInfo.InvariantCulture, $" Last told ({lastReply.ChannelType}, {lastReply.At:yyyy-MM-dd}): \"").Append(TextTools.Truncate(WhatWasTold(lastReply.Text), 200)).Append("\".");
         }
 
         var lastAsk = entries.LastOrDefault(e => e.Direction == "inbound");
