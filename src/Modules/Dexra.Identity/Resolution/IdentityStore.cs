@@ -126,7 +126,7 @@ internal sealed class IdentityStore(DbSession session)
             """, ct);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("id", id);
-        command.Parameters.Add(new NpgsqlParameter<string?>("name", string.IsNullOrWhiteSpace(name) ? null : Truncate(name.Trim(), 300)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?>("name", ContactName(name)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.AddWithValue("now", now);
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -153,41 +153,16 @@ internal sealed class IdentityStore(DbSession session)
         contacts.Parameters.AddWithValue("ids", newcomers.Select(n => n.ContactId).ToArray());
         contacts.Parameters.Add(new NpgsqlParameter("names", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
         {
-            Value = newcomers.Select(n => string.IsNullOrWhiteSpace(n.Name) ? (object)DBNull.Value : Truncate(n.Name.Trim(), 300)).ToArray(),
+            Value = newcomers.Select(n => (object?)ContactName(n.Name) ?? DBNull.Value).ToArray(),
         });
         batch.BatchCommands.Add(contacts);
 
-        var rows = newcomers.SelectMany(n => n.Identities.Select(i => (n, i))).ToList();
+        var rows = newcomers.SelectMany(n => n.Identities.Select(i => new IdentityToInsert(n.ContactId, i, n.ChannelType, n.ChannelId))).ToList();
         if (rows.Count > 0)
         {
             var identities = batch.CreateBatchCommand();
-            identities.CommandText = """
-                INSERT INTO identity.identities (workspace_id, kind, value, contact_id, verified, raw, match_key, source_channel_type, source_channel_id, first_seen_at)
-                SELECT @w, t.kind, t.value, t.contact, t.verified, t.raw, t.match_key, t.channel_type, t.channel_id, @now
-                FROM unnest(@contacts, @kinds, @values, @verified, @raw, @keys, @channel_types, @channel_ids)
-                    AS t(contact, kind, value, verified, raw, match_key, channel_type, channel_id)
-                ORDER BY t.kind, t.value
-                ON CONFLICT (workspace_id, kind, value) DO NOTHING
-                """;
-            identities.Parameters.AddWithValue("w", workspaceId);
-            identities.Parameters.AddWithValue("now", now);
-            identities.Parameters.AddWithValue("contacts", rows.Select(r => r.n.ContactId).ToArray());
-            identities.Parameters.AddWithValue("kinds", rows.Select(r => r.i.Kind).ToArray());
-            identities.Parameters.AddWithValue("values", rows.Select(r => r.i.Value).ToArray());
-            identities.Parameters.AddWithValue("verified", rows.Select(r => r.i.Verified).ToArray());
-            identities.Parameters.AddWithValue("raw", rows.Select(r => r.i.Raw).ToArray());
-            identities.Parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
-            {
-                Value = rows.Select(r => (object?)r.i.MatchKey ?? DBNull.Value).ToArray(),
-            });
-            identities.Parameters.Add(new NpgsqlParameter("channel_types", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
-            {
-                Value = rows.Select(r => r.n.ChannelType is null ? (object)DBNull.Value : Truncate(r.n.ChannelType, 40)).ToArray(),
-            });
-            identities.Parameters.Add(new NpgsqlParameter("channel_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid)
-            {
-                Value = rows.Select(r => r.n.ChannelId is null || r.n.ChannelId == Guid.Empty ? (object)DBNull.Value : r.n.ChannelId.Value).ToArray(),
-            });
+            identities.CommandText = InsertIdentitiesSql;
+            AddIdentityParameters(identities.Parameters, workspaceId, rows, now);
             batch.BatchCommands.Add(identities);
         }
 
@@ -205,13 +180,13 @@ internal sealed class IdentityStore(DbSession session)
     /// differs only by dots or a +tag; one statement. A newcomer is compared with the contacts that existed
     /// before it, the earlier newcomers of its batch included, as if they had been created one by one.
     /// </summary>
-    public async Task<List<(int Index, Guid Other, Evidence Evidence, double Score)>> NewcomerLookalikesAsync(
+    public async Task<List<(int Index, SuggestionToRaise Suggestion)>> NewcomerLookalikesAsync(
         Guid workspaceId, IReadOnlyList<Newcomer> newcomers, CancellationToken ct)
     {
         var named = newcomers.Select((n, i) => (n, i)).Where(x => x.n.Name is { } name && name.Trim().Length >= 3).ToList();
         var emails = newcomers.SelectMany((n, i) => n.Identities
             .Where(c => c is { Kind: IdentityKinds.Email, Raw: false, MatchKey: not null }).Select(c => (n, i, c))).ToList();
-        var found = new List<(int, Guid, Evidence, double)>();
+        var found = new List<(int, SuggestionToRaise)>();
         if (named.Count == 0 && emails.Count == 0)
         {
             return found;
@@ -252,12 +227,45 @@ internal sealed class IdentityStore(DbSession session)
             var other = reader.GetGuid(1);
             var a = reader.GetString(2);
             var b = reader.GetString(3);
-            found.Add(a == "name"
-                ? (index, other, new Evidence("same_name", $"Both contacts are named \"{b}\"."), 0.3)
-                : (index, other, new Evidence("similar_email", $"{a} and {b} differ only by dots or a +tag."), 0.4));
+            found.Add((index, a == "name" ? SuggestionToRaise.SameName(other, b) : SuggestionToRaise.SimilarEmail(other, a, b)));
         }
 
         return found;
+    }
+
+    private sealed record IdentityToInsert(Guid ContactId, NormalizedIdentity Identity, string? ChannelType, Guid? ChannelId);
+
+    /// <summary>Identities with their contacts, in key order (concurrent inserts lock index entries alike); a value someone already holds is left to them.</summary>
+    private const string InsertIdentitiesSql = """
+        INSERT INTO identity.identities (workspace_id, kind, value, contact_id, verified, raw, match_key, source_channel_type, source_channel_id, first_seen_at)
+        SELECT @w, t.kind, t.value, t.contact, t.verified, t.raw, t.match_key, t.channel_type, t.channel_id, @now
+        FROM unnest(@contacts, @kinds, @values, @verified, @raw, @keys, @channel_types, @channel_ids)
+            AS t(contact, kind, value, verified, raw, match_key, channel_type, channel_id)
+        ORDER BY t.kind, t.value
+        ON CONFLICT (workspace_id, kind, value) DO NOTHING
+        """;
+
+    private static void AddIdentityParameters(NpgsqlParameterCollection parameters, Guid workspaceId, IReadOnlyList<IdentityToInsert> rows, DateTimeOffset now)
+    {
+        parameters.AddWithValue("w", workspaceId);
+        parameters.AddWithValue("now", now);
+        parameters.AddWithValue("contacts", rows.Select(r => r.ContactId).ToArray());
+        parameters.AddWithValue("kinds", rows.Select(r => r.Identity.Kind).ToArray());
+        parameters.AddWithValue("values", rows.Select(r => r.Identity.Value).ToArray());
+        parameters.AddWithValue("verified", rows.Select(r => r.Identity.Verified).ToArray());
+        parameters.AddWithValue("raw", rows.Select(r => r.Identity.Raw).ToArray());
+        parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+        {
+            Value = rows.Select(r => (object?)r.Identity.MatchKey ?? DBNull.Value).ToArray(),
+        });
+        parameters.Add(new NpgsqlParameter("channel_types", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+        {
+            Value = rows.Select(r => r.ChannelType is null ? (object)DBNull.Value : Truncate(r.ChannelType, 40)).ToArray(),
+        });
+        parameters.Add(new NpgsqlParameter("channel_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid)
+        {
+            Value = rows.Select(r => r.ChannelId is null || r.ChannelId == Guid.Empty ? (object)DBNull.Value : r.ChannelId.Value).ToArray(),
+        });
     }
 
     /// <returns>How many identities were inserted (a value someone already holds is left to them).</returns>
@@ -269,26 +277,8 @@ internal sealed class IdentityStore(DbSession session)
             return 0;
         }
 
-        await using var command = await CommandAsync("""
-            INSERT INTO identity.identities (workspace_id, kind, value, contact_id, verified, raw, match_key, source_channel_type, source_channel_id, first_seen_at)
-            SELECT @w, t.kind, t.value, @c, t.verified, t.raw, t.match_key, @ct, @cid, @now
-            FROM unnest(@kinds, @values, @verified, @raw, @keys) AS t(kind, value, verified, raw, match_key)
-            ORDER BY t.kind, t.value
-            ON CONFLICT (workspace_id, kind, value) DO NOTHING
-            """, ct);
-        command.Parameters.AddWithValue("w", workspaceId);
-        command.Parameters.AddWithValue("c", contactId);
-        command.Parameters.Add(new NpgsqlParameter<string?>("ct", channelType is null ? null : Truncate(channelType, 40)) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<Guid?>("cid", channelId is null || channelId == Guid.Empty ? null : channelId) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.AddWithValue("now", now);
-        command.Parameters.AddWithValue("kinds", identities.Select(i => i.Kind).ToArray());
-        command.Parameters.AddWithValue("values", identities.Select(i => i.Value).ToArray());
-        command.Parameters.AddWithValue("verified", identities.Select(i => i.Verified).ToArray());
-        command.Parameters.AddWithValue("raw", identities.Select(i => i.Raw).ToArray());
-        command.Parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
-        {
-            Value = identities.Select(i => (object?)i.MatchKey ?? DBNull.Value).ToArray(),
-        });
+        await using var command = await CommandAsync(InsertIdentitiesSql, ct);
+        AddIdentityParameters(command.Parameters, workspaceId, identities.Select(i => new IdentityToInsert(contactId, i, channelType, channelId)).ToList(), now);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -325,7 +315,7 @@ internal sealed class IdentityStore(DbSession session)
         // concurrent batches lock rows in the same order.
         var rows = contacts
             .GroupBy(c => c.ContactId)
-            .Select(g => (Id: g.Key, Name: g.Select(c => string.IsNullOrWhiteSpace(c.Name) ? null : Truncate(c.Name.Trim(), 300)).FirstOrDefault(n => n is not null)))
+            .Select(g => (Id: g.Key, Name: g.Select(c => ContactName(c.Name)).FirstOrDefault(n => n is not null)))
             .OrderBy(r => r.Id)
             .ToList();
         // A contact seen in the last minute that gains no name is left alone: a customer sending a
@@ -572,6 +562,9 @@ internal sealed class IdentityStore(DbSession session)
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    /// <summary>A contact's name as stored: trimmed, at most 300 characters, null when blank.</summary>
+    private static string? ContactName(string? name) => string.IsNullOrWhiteSpace(name) ? null : Truncate(name.Trim(), 300);
 
     public static ContactSummary ToSummary(ContactRow contact, IEnumerable<IdentityRow> identities) =>
         new(contact.Id, contact.Name, identities.Where(i => !i.Raw).Select(i => new ContactIdentity(i.Kind, i.Value, i.Verified)).ToList(), contact.MergedInto);

@@ -10,7 +10,16 @@ internal sealed record CandidateContact(Guid Id, bool HasStrongVerified);
 
 internal sealed record Evidence(string Kind, string Detail);
 
-internal sealed record SuggestionToRaise(Guid OtherContactId, double Score, Evidence Evidence);
+internal sealed record SuggestionToRaise(Guid OtherContactId, double Score, Evidence Evidence)
+{
+    /// <summary>Weak evidence: another live contact has the same name.</summary>
+    public static SuggestionToRaise SameName(Guid other, string name) =>
+        new(other, 0.3, new Evidence("same_name", $"Both contacts are named \"{name.Trim()}\"."));
+
+    /// <summary>Weak evidence: another contact's email differs from this one only by dots or a +tag.</summary>
+    public static SuggestionToRaise SimilarEmail(Guid other, string email, string otherEmail) =>
+        new(other, 0.4, new Evidence("similar_email", $"{email} and {otherEmail} differ only by dots or a +tag."));
+}
 
 /// <param name="ContactId">The contact the message belongs to; null means a new contact.</param>
 /// <param name="AutoMerge">Contacts to merge into <paramref name="ContactId"/>: safe because they hold nothing verified.</param>

@@ -177,10 +177,10 @@ internal sealed class ResolveSendersHandler(
         var now = clock.GetUtcNow();
         await store.CreateNewcomersAsync(workspaceId, newcomers, now, ct);
         var lookalikes = await store.NewcomerLookalikesAsync(workspaceId, newcomers, ct);
-        foreach (var group in lookalikes.GroupBy(l => (l.Index, l.Other)).OrderBy(g => g.Key.Index).ThenBy(g => g.Key.Other))
+        foreach (var group in lookalikes.GroupBy(l => (l.Index, l.Suggestion.OtherContactId)).OrderBy(g => g.Key.Index).ThenBy(g => g.Key.OtherContactId))
         {
-            await store.RaiseSuggestionAsync(workspaceId, newcomers[group.Key.Index].ContactId, group.Key.Other,
-                group.Max(l => l.Score), group.Select(l => l.Evidence).Distinct().ToList(), now, ct);
+            await store.RaiseSuggestionAsync(workspaceId, newcomers[group.Key.Index].ContactId, group.Key.OtherContactId,
+                group.Max(l => l.Suggestion.Score), group.Select(l => l.Suggestion.Evidence).Distinct().ToList(), now, ct);
         }
 
         newcomers.Clear();
@@ -306,7 +306,7 @@ internal sealed class ResolveSendersHandler(
         {
             foreach (var (other, value) in await store.SimilarEmailsAsync(workspaceId, contactId, email.MatchKey!, email.Value, ct))
             {
-                suggestions.Add(new SuggestionToRaise(other, 0.4, new Evidence("similar_email", $"{email.Value} and {value} differ only by dots or a +tag.")));
+                suggestions.Add(SuggestionToRaise.SimilarEmail(other, email.Value, value));
             }
         }
 
@@ -314,7 +314,7 @@ internal sealed class ResolveSendersHandler(
         {
             foreach (var other in await store.SameNameAsync(workspaceId, contactId, name, ct))
             {
-                suggestions.Add(new SuggestionToRaise(other, 0.3, new Evidence("same_name", $"Both contacts are named \"{name.Trim()}\".")));
+                suggestions.Add(SuggestionToRaise.SameName(other, name));
             }
         }
 
