@@ -62,7 +62,7 @@ public sealed class MediaHandBackTests
         }
 
         provider.Set();
-        var (attempts, due, pending) = await DownloadAsync(connectionString, channelId);
+        var (attempts, due, pending, _) = await DownloadAsync(connectionString, channelId);
         pending.ShouldBeTrue();
         due.ShouldBeTrue("handed back, not held for the 5-minute lease");
         attempts.ShouldBe(1, "the interrupted request may have reached the provider: it counts");
@@ -70,30 +70,28 @@ public sealed class MediaHandBackTests
         await using var next = new DexraApp(connectionString);
         next.Server.ShouldNotBeNull(); // starts the second node
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await DownloadAsync(connectionString, channelId)).Pending && DateTime.UtcNow < deadline)
+        var fetched = await DownloadAsync(connectionString, channelId);
+        while (fetched.Pending && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
+            fetched = await DownloadAsync(connectionString, channelId);
         }
 
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var outcome = new NpgsqlCommand("SELECT coalesce(outcome, 'pending: ' || coalesce(last_error, 'no error')), attempts FROM channels.media_downloads WHERE channel_id = @c", connection);
-        outcome.Parameters.AddWithValue("c", channelId);
-        await using var reader = await outcome.ExecuteReaderAsync();
-        (await reader.ReadAsync()).ShouldBeTrue();
-        reader.GetString(0).ShouldBe("stored");
-        reader.GetInt32(1).ShouldBe(2);
+        fetched.Outcome.ShouldBe("stored");
+        fetched.Attempts.ShouldBe(2);
     }
 
-    private static async Task<(int Attempts, bool Due, bool Pending)> DownloadAsync(string connectionString, Guid channelId)
+    /// <summary>The channel's one download; its outcome, while pending, is "pending: " and its last error.</summary>
+    private static async Task<(int Attempts, bool Due, bool Pending, string Outcome)> DownloadAsync(string connectionString, Guid channelId)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT attempts, next_attempt_at <= now(), completed_at IS NULL FROM channels.media_downloads WHERE channel_id = @c", connection);
+            "SELECT attempts, next_attempt_at <= now(), completed_at IS NULL, coalesce(outcome, 'pending: ' || coalesce(last_error, 'no error')) FROM channels.media_downloads WHERE channel_id = @c",
+            connection);
         command.Parameters.AddWithValue("c", channelId);
         await using var reader = await command.ExecuteReaderAsync();
         (await reader.ReadAsync()).ShouldBeTrue("the message scheduled its file");
-        return (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2));
+        return (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetString(3));
     }
 }
