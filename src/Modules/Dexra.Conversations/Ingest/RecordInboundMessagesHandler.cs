@@ -137,31 +137,24 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
 
         if (newMessages.Count > 0)
         {
+            // One statement per table for the whole batch, sent in one round trip.
             var batch = session.CreateBatch();
             await using (batch)
             {
-                foreach (var id in dirty)
+                var opened = dirty.Where(created.Contains).Select(id => conversations[id]).ToList();
+                var changed = dirty.Where(id => !created.Contains(id)).Select(id => conversations[id]).ToList();
+                if (opened.Count > 0)
                 {
-                    if (created.Contains(id))
-                    {
-                        ConversationStore.AddInsert(batch, conversations[id]);
-                    }
-                    else
-                    {
-                        ConversationStore.AddUpdate(batch, conversations[id]);
-                    }
+                    ConversationStore.AddInsertMany(batch, opened);
                 }
 
-                foreach (var m in newMessages)
+                if (changed.Count > 0)
                 {
-                    ConversationStore.AddInsert(batch, m);
+                    ConversationStore.AddInboundUpdateMany(batch, changed);
                 }
 
-                foreach (var item in items)
-                {
-                    ConversationStore.AddInsert(batch, item);
-                }
-
+                ConversationStore.AddInsertMany(batch, newMessages);
+                ConversationStore.AddInsertMany(batch, items);
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -326,21 +319,15 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
 
     private static string Capitalise(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
+    /// <summary>
+    /// Takes every contact's lock in one statement: the keys come sorted, and the function scan
+    /// locks them in array order, so two batches sharing contacts always lock in the same order.
+    /// </summary>
     private async Task LockContactsAsync(Guid w, Guid[] sortedContactIds, CancellationToken ct)
     {
-        var batch = session.CreateBatch();
-        await using (batch)
-        {
-            foreach (var contactId in sortedContactIds)
-            {
-                var cmd = batch.CreateBatchCommand();
-                cmd.CommandText = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
-                cmd.Parameters.AddWithValue("key", $"conversations:{w:N}:{contactId:N}");
-                batch.BatchCommands.Add(cmd);
-            }
-
-            await batch.ExecuteNonQueryAsync(ct);
-        }
+        await using var cmd = session.CreateCommand("SELECT pg_advisory_xact_lock(hashtextextended(s.key, 0)) FROM (SELECT key FROM unnest(@keys) WITH ORDINALITY AS t(key, n) ORDER BY n) s");
+        cmd.Parameters.AddWithValue("keys", sortedContactIds.Select(contactId => $"conversations:{w:N}:{contactId:N}").ToArray());
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<Dictionary<(Guid, string), RecordedMessage>> FindExistingAsync(Guid w, IReadOnlyList<InboundMessage> messages, CancellationToken ct)

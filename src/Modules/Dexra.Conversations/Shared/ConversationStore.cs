@@ -84,12 +84,76 @@ internal sealed class ConversationStore(DbSession session)
         return list;
     }
 
-    public static void AddInsert(NpgsqlBatch batch, Conversation c)
+    public static void AddInsert(NpgsqlBatch batch, Conversation c) => AddInsertMany(batch, [c]);
+
+    /// <summary>
+    /// Inserts many conversations in one statement. The ingest hot path writes a batch's rows this
+    /// way, so PostgreSQL parses and plans one statement per table per batch instead of one per row
+    /// (which was most of its work per message). List columns travel as JSON arrays: a parameter
+    /// array cannot hold arrays of different lengths.
+    /// </summary>
+    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows)
     {
         var cmd = batch.CreateBatchCommand();
-        cmd.CommandText = $"INSERT INTO conversations.conversations ({ConversationColumns}) VALUES " +
-            "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17)";
-        AddConversationParameters(cmd.Parameters, c);
+        cmd.CommandText = $"""
+            INSERT INTO conversations.conversations ({ConversationColumns})
+            SELECT t.workspace_id, t.id, t.contact_id, t.status, t.assignee_id, t.team_id, t.priority, {TextArray("t.labels")}, {UuidArray("t.channel_ids")},
+                   t.last_inbound_channel_id, t.last_inbound_channel_type, t.previous_conversation_id, t.subject, t.created_at, t.first_response_at,
+                   t.resolved_at, t.snoozed_until, t.last_activity_at
+            FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17)
+                AS t(workspace_id, id, contact_id, status, assignee_id, team_id, priority, labels, channel_ids, last_inbound_channel_id,
+                     last_inbound_channel_type, previous_conversation_id, subject, created_at, first_response_at, resolved_at, snoozed_until, last_activity_at)
+            """;
+        var p = cmd.Parameters;
+        Column(p, "p0", NpgsqlDbType.Uuid, rows, c => c.WorkspaceId);
+        Column(p, "p1", NpgsqlDbType.Uuid, rows, c => c.Id);
+        Column(p, "p2", NpgsqlDbType.Uuid, rows, c => c.ContactId);
+        Column(p, "p3", NpgsqlDbType.Text, rows, c => c.Status);
+        Column(p, "p4", NpgsqlDbType.Uuid, rows, c => c.AssigneeId);
+        Column(p, "p5", NpgsqlDbType.Uuid, rows, c => c.TeamId);
+        Column(p, "p6", NpgsqlDbType.Integer, rows, c => c.Priority);
+        Column(p, "p7", NpgsqlDbType.Jsonb, rows, c => JsonSerializer.Serialize(c.Labels));
+        Column(p, "p8", NpgsqlDbType.Jsonb, rows, c => JsonSerializer.Serialize(c.ChannelIds));
+        Column(p, "p9", NpgsqlDbType.Uuid, rows, c => c.LastInboundChannelId);
+        Column(p, "p10", NpgsqlDbType.Text, rows, c => c.LastInboundChannelType);
+        Column(p, "p11", NpgsqlDbType.Uuid, rows, c => c.PreviousConversationId);
+        Column(p, "p12", NpgsqlDbType.Text, rows, c => c.Subject);
+        Column(p, "p13", NpgsqlDbType.TimestampTz, rows, c => c.CreatedAt);
+        Column(p, "p14", NpgsqlDbType.TimestampTz, rows, c => c.FirstResponseAt);
+        Column(p, "p15", NpgsqlDbType.TimestampTz, rows, c => c.ResolvedAt);
+        Column(p, "p16", NpgsqlDbType.TimestampTz, rows, c => c.SnoozedUntil);
+        Column(p, "p17", NpgsqlDbType.TimestampTz, rows, c => c.LastActivityAt);
+        batch.BatchCommands.Add(cmd);
+    }
+
+    /// <summary>
+    /// Writes what a batch of inbound messages changed on existing conversations, in one statement:
+    /// only the columns ingest owns (status, channels, activity, subject), so an agent's assignment,
+    /// labels or priority saved meanwhile are never overwritten by the copy ingest read.
+    /// </summary>
+    public static void AddInboundUpdateMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows)
+    {
+        var cmd = batch.CreateBatchCommand();
+        cmd.CommandText = $"""
+            UPDATE conversations.conversations c
+            SET status = t.status, resolved_at = t.resolved_at, snoozed_until = t.snoozed_until, channel_ids = {UuidArray("t.channel_ids")},
+                last_inbound_channel_id = t.last_inbound_channel_id, last_inbound_channel_type = t.last_inbound_channel_type,
+                subject = t.subject, last_activity_at = t.last_activity_at
+            FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
+                AS t(workspace_id, id, status, resolved_at, snoozed_until, channel_ids, last_inbound_channel_id, last_inbound_channel_type, subject, last_activity_at)
+            WHERE c.workspace_id = t.workspace_id AND c.id = t.id
+            """;
+        var p = cmd.Parameters;
+        Column(p, "p0", NpgsqlDbType.Uuid, rows, c => c.WorkspaceId);
+        Column(p, "p1", NpgsqlDbType.Uuid, rows, c => c.Id);
+        Column(p, "p2", NpgsqlDbType.Text, rows, c => c.Status);
+        Column(p, "p3", NpgsqlDbType.TimestampTz, rows, c => c.ResolvedAt);
+        Column(p, "p4", NpgsqlDbType.TimestampTz, rows, c => c.SnoozedUntil);
+        Column(p, "p5", NpgsqlDbType.Jsonb, rows, c => JsonSerializer.Serialize(c.ChannelIds));
+        Column(p, "p6", NpgsqlDbType.Uuid, rows, c => c.LastInboundChannelId);
+        Column(p, "p7", NpgsqlDbType.Text, rows, c => c.LastInboundChannelType);
+        Column(p, "p8", NpgsqlDbType.Text, rows, c => c.Subject);
+        Column(p, "p9", NpgsqlDbType.TimestampTz, rows, c => c.LastActivityAt);
         batch.BatchCommands.Add(cmd);
     }
 
@@ -126,66 +190,101 @@ internal sealed class ConversationStore(DbSession session)
         p.AddWithValue("p17", c.LastActivityAt);
     }
 
-    public static void AddInsert(NpgsqlBatch batch, Message m)
+    public static void AddInsert(NpgsqlBatch batch, Message m) => AddInsertMany(batch, [m]);
+
+    /// <summary>Inserts many messages in one statement (see <see cref="AddInsertMany(NpgsqlBatch, IReadOnlyList{Conversation})"/>).</summary>
+    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<Message> rows)
     {
         var cmd = batch.CreateBatchCommand();
-        cmd.CommandText = $"INSERT INTO conversations.messages ({MessageColumns}) VALUES " +
-            "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21, @p22, @p23, @p24, @p25, @p26)";
+        cmd.CommandText = $"""
+            INSERT INTO conversations.messages ({MessageColumns})
+            SELECT t.workspace_id, t.id, t.conversation_id, t.contact_id, t.channel_id, t.channel_type, t.direction, t.kind, t.private, t.author_type,
+                   t.author_id, t.author_name, t.text, t.subject, t.html, t.attachments, t.external_id, t.provider_message_id, t.sender_address,
+                   t.in_reply_to, {TextArray("t.refs")}, t.delivery_status, t.failure_reason, t.call, t.auto_reply, t.at, t.created_at
+            FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21, @p22, @p23, @p24, @p25, @p26)
+                AS t(workspace_id, id, conversation_id, contact_id, channel_id, channel_type, direction, kind, private, author_type, author_id, author_name,
+                     text, subject, html, attachments, external_id, provider_message_id, sender_address, in_reply_to, refs, delivery_status,
+                     failure_reason, call, auto_reply, at, created_at)
+            """;
         var p = cmd.Parameters;
-        p.AddWithValue("p0", m.WorkspaceId);
-        p.AddWithValue("p1", m.Id);
-        p.AddWithValue("p2", m.ConversationId);
-        p.AddWithValue("p3", m.ContactId);
-        p.Add(Nullable("p4", m.ChannelId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p5", m.ChannelType, NpgsqlDbType.Text));
-        p.AddWithValue("p6", m.Direction);
-        p.AddWithValue("p7", m.Kind);
-        p.AddWithValue("p8", m.Private);
-        p.AddWithValue("p9", m.AuthorType);
-        p.Add(Nullable("p10", m.AuthorId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p11", m.AuthorName, NpgsqlDbType.Text));
-        p.Add(Nullable("p12", m.Text, NpgsqlDbType.Text));
-        p.Add(Nullable("p13", m.Subject, NpgsqlDbType.Text));
-        p.Add(Nullable("p14", m.Html, NpgsqlDbType.Text));
-        p.Add(Nullable("p15", m.Attachments, NpgsqlDbType.Jsonb));
-        p.Add(Nullable("p16", m.ExternalId, NpgsqlDbType.Text));
-        p.Add(Nullable("p17", m.ProviderMessageId, NpgsqlDbType.Text));
-        p.Add(Nullable("p18", m.SenderAddress, NpgsqlDbType.Text));
-        p.Add(Nullable("p19", m.InReplyTo, NpgsqlDbType.Text));
-        p.AddWithValue("p20", m.References.ToArray());
-        p.Add(Nullable("p21", m.DeliveryStatus, NpgsqlDbType.Text));
-        p.Add(Nullable("p22", m.FailureReason, NpgsqlDbType.Text));
-        p.Add(Nullable("p23", m.Call, NpgsqlDbType.Jsonb));
-        p.AddWithValue("p24", m.AutoReply);
-        p.AddWithValue("p25", m.At);
-        p.AddWithValue("p26", m.CreatedAt);
+        Column(p, "p0", NpgsqlDbType.Uuid, rows, m => m.WorkspaceId);
+        Column(p, "p1", NpgsqlDbType.Uuid, rows, m => m.Id);
+        Column(p, "p2", NpgsqlDbType.Uuid, rows, m => m.ConversationId);
+        Column(p, "p3", NpgsqlDbType.Uuid, rows, m => m.ContactId);
+        Column(p, "p4", NpgsqlDbType.Uuid, rows, m => m.ChannelId);
+        Column(p, "p5", NpgsqlDbType.Text, rows, m => m.ChannelType);
+        Column(p, "p6", NpgsqlDbType.Text, rows, m => m.Direction);
+        Column(p, "p7", NpgsqlDbType.Text, rows, m => m.Kind);
+        Column(p, "p8", NpgsqlDbType.Boolean, rows, m => m.Private);
+        Column(p, "p9", NpgsqlDbType.Text, rows, m => m.AuthorType);
+        Column(p, "p10", NpgsqlDbType.Uuid, rows, m => m.AuthorId);
+        Column(p, "p11", NpgsqlDbType.Text, rows, m => m.AuthorName);
+        Column(p, "p12", NpgsqlDbType.Text, rows, m => m.Text);
+        Column(p, "p13", NpgsqlDbType.Text, rows, m => m.Subject);
+        Column(p, "p14", NpgsqlDbType.Text, rows, m => m.Html);
+        Column(p, "p15", NpgsqlDbType.Jsonb, rows, m => m.Attachments);
+        Column(p, "p16", NpgsqlDbType.Text, rows, m => m.ExternalId);
+        Column(p, "p17", NpgsqlDbType.Text, rows, m => m.ProviderMessageId);
+        Column(p, "p18", NpgsqlDbType.Text, rows, m => m.SenderAddress);
+        Column(p, "p19", NpgsqlDbType.Text, rows, m => m.InReplyTo);
+        Column(p, "p20", NpgsqlDbType.Jsonb, rows, m => JsonSerializer.Serialize(m.References));
+        Column(p, "p21", NpgsqlDbType.Text, rows, m => m.DeliveryStatus);
+        Column(p, "p22", NpgsqlDbType.Text, rows, m => m.FailureReason);
+        Column(p, "p23", NpgsqlDbType.Jsonb, rows, m => m.Call);
+        Column(p, "p24", NpgsqlDbType.Boolean, rows, m => m.AutoReply);
+        Column(p, "p25", NpgsqlDbType.TimestampTz, rows, m => m.At);
+        Column(p, "p26", NpgsqlDbType.TimestampTz, rows, m => m.CreatedAt);
         batch.BatchCommands.Add(cmd);
     }
 
-    public static void AddInsert(NpgsqlBatch batch, TimelineItem t)
+    public static void AddInsert(NpgsqlBatch batch, TimelineItem t) => AddInsertMany(batch, [t]);
+
+    /// <summary>Inserts many timeline items in one statement (see <see cref="AddInsertMany(NpgsqlBatch, IReadOnlyList{Conversation})"/>).</summary>
+    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<TimelineItem> rows)
     {
         var cmd = batch.CreateBatchCommand();
-        cmd.CommandText = $"INSERT INTO conversations.timeline_items ({TimelineColumns}) VALUES " +
-            "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15)";
+        cmd.CommandText = $"""
+            INSERT INTO conversations.timeline_items ({TimelineColumns})
+            SELECT * FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15)
+            """;
         var p = cmd.Parameters;
-        p.AddWithValue("p0", t.WorkspaceId);
-        p.AddWithValue("p1", t.Id);
-        p.AddWithValue("p2", t.ContactId);
-        p.AddWithValue("p3", t.ConversationId);
-        p.AddWithValue("p4", t.Type);
-        p.AddWithValue("p5", t.At);
-        p.Add(Nullable("p6", t.ChannelId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p7", t.ChannelType, NpgsqlDbType.Text));
-        p.Add(Nullable("p8", t.Direction, NpgsqlDbType.Text));
-        p.Add(Nullable("p9", t.Text, NpgsqlDbType.Text));
-        p.Add(Nullable("p10", t.Subject, NpgsqlDbType.Text));
-        p.AddWithValue("p11", t.AuthorType);
-        p.Add(Nullable("p12", t.AuthorId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p13", t.AuthorName, NpgsqlDbType.Text));
-        p.Add(Nullable("p14", t.MessageId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p15", t.Data, NpgsqlDbType.Jsonb));
+        Column(p, "p0", NpgsqlDbType.Uuid, rows, t => t.WorkspaceId);
+        Column(p, "p1", NpgsqlDbType.Uuid, rows, t => t.Id);
+        Column(p, "p2", NpgsqlDbType.Uuid, rows, t => t.ContactId);
+        Column(p, "p3", NpgsqlDbType.Uuid, rows, t => t.ConversationId);
+        Column(p, "p4", NpgsqlDbType.Text, rows, t => t.Type);
+        Column(p, "p5", NpgsqlDbType.TimestampTz, rows, t => t.At);
+        Column(p, "p6", NpgsqlDbType.Uuid, rows, t => t.ChannelId);
+        Column(p, "p7", NpgsqlDbType.Text, rows, t => t.ChannelType);
+        Column(p, "p8", NpgsqlDbType.Text, rows, t => t.Direction);
+        Column(p, "p9", NpgsqlDbType.Text, rows, t => t.Text);
+        Column(p, "p10", NpgsqlDbType.Text, rows, t => t.Subject);
+        Column(p, "p11", NpgsqlDbType.Text, rows, t => t.AuthorType);
+        Column(p, "p12", NpgsqlDbType.Uuid, rows, t => t.AuthorId);
+        Column(p, "p13", NpgsqlDbType.Text, rows, t => t.AuthorName);
+        Column(p, "p14", NpgsqlDbType.Uuid, rows, t => t.MessageId);
+        Column(p, "p15", NpgsqlDbType.Jsonb, rows, t => t.Data);
         batch.BatchCommands.Add(cmd);
     }
+
+    /// <summary>One column of a many-row statement: an array parameter, nulls kept.</summary>
+    private static void Column<TRow, TValue>(NpgsqlParameterCollection p, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> value)
+    {
+        var values = new TValue[rows.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = value(rows[i]);
+        }
+
+        p.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values });
+    }
+
+    /// <summary>A JSON array of strings (a list column in a many-row statement) as text[], in its order.</summary>
+    private static string TextArray(string json) =>
+        $"ARRAY(SELECT e.v FROM jsonb_array_elements_text({json}) WITH ORDINALITY AS e(v, n) ORDER BY e.n)";
+
+    private static string UuidArray(string json) =>
+        $"ARRAY(SELECT e.v::uuid FROM jsonb_array_elements_text({json}) WITH ORDINALITY AS e(v, n) ORDER BY e.n)";
 
     public static NpgsqlParameter Nullable<T>(string name, T? value, NpgsqlDbType type) =>
         new(name, type) { Value = (object?)value ?? DBNull.Value };
