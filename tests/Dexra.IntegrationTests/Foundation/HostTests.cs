@@ -5,6 +5,7 @@ using Dexra.IntegrationTests.Infrastructure;
 using Dexra.Workspaces.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Dexra.IntegrationTests.Foundation;
 
@@ -16,6 +17,23 @@ public sealed class HostTests(WorkspaceFixture fixture) : IClassFixture<Workspac
         using var client = fixture.App.CreateClient();
         (await client.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_hosts_database_connections_run_without_jit_and_an_operators_choice_is_kept()
+    {
+        // JIT compiled short statements for 100-350 ms whenever stale statistics inflated their cost (ADR 0120).
+        await using (var connection = await fixture.App.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync())
+        await using (var show = new NpgsqlCommand("SHOW jit", connection))
+        {
+            (await show.ExecuteScalarAsync()).ShouldBe("off");
+        }
+
+        var connectionString = await TestDatabase.ConnectionStringAsync();
+        await using var app = new DexraApp(connectionString + ";Options=-c jit=on");
+        await using var own = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var showOwn = new NpgsqlCommand("SHOW jit", own);
+        (await showOwn.ExecuteScalarAsync()).ShouldBe("on");
     }
 
     [Fact]
