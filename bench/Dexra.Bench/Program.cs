@@ -26,7 +26,7 @@ internal static class BenchProgram
                 await Scenarios.IngestAsync(env, IntOption("deliveries", 2000), clients, duplicateShare: 0.1, senders: IntOption("senders", 500), warmup: IntOption("warmup", 3000));
                 break;
             case "latency":
-                await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10), IntOption("warmup", 3000));
+                await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10), IntOption("warmup", 3000), IntOption("warmup-seconds", 30));
                 break;
             case "idle":
                 await Scenarios.IdleAsync(env, IntOption("warmup", 3000), IntOption("seconds", 30));

@@ -148,6 +148,8 @@ internal static class RealtimeSetup
         builder.Services.AddSingleton<AgentActivityTracker>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, PresenceCircuitHandler>();
         builder.Services.AddHostedService<IdlePresenceWorker>();
+        builder.Services.AddSingleton<WidgetEventsSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WidgetEventsSender>());
         var signalR = builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 64 * 1024);
         if (builder.Configuration["Dexra:Redis"] is { Length: > 0 } redis)
         {

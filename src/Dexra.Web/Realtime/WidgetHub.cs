@@ -74,24 +74,65 @@ internal sealed class WidgetHub(IMediator mediator) : Hub
     }
 }
 
-/// <summary>Tells visitors' widgets that their conversation changed (a reply arrived).</summary>
-internal sealed class WidgetEventsPusher(IHubContext<WidgetHub> hub, IMediator mediator) : INotificationHandler<RealtimeEventsCommitted>
+/// <summary>
+/// Tells visitors' widgets that their conversation changed (a reply arrived). Finding a
+/// conversation's visitors takes a query, so the notice is queued and sent by
+/// <see cref="WidgetEventsSender"/>: the committing batch (and the agents' push after it) never
+/// waits for it.
+/// </summary>
+internal sealed class WidgetEventsPusher(WidgetEventsSender sender) : INotificationHandler<RealtimeEventsCommitted>
 {
-    public async ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
+    public ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
     {
         var changed = notification.Events.Where(e => e.Type == "MessageAdded").Select(e => e.ConversationId).Distinct().ToList();
-        if (changed.Count == 0)
+        if (changed.Count > 0)
         {
-            return;
+            sender.Enqueue(notification.WorkspaceId, changed);
         }
 
-        var visitors = await mediator.Send(new GetWidgetConversationVisitors(notification.WorkspaceId, changed), cancellationToken);
-        foreach (var conversationId in changed)
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Sends queued widget notices in commit order, one visitor query per committed batch.</summary>
+internal sealed partial class WidgetEventsSender(IHubContext<WidgetHub> hub, IServiceScopeFactory scopes, ILogger<WidgetEventsSender> logger) : BackgroundService
+{
+    private readonly System.Threading.Channels.Channel<(Guid WorkspaceId, List<Guid> Conversations)> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(Guid, List<Guid>)>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+
+    public void Enqueue(Guid workspaceId, List<Guid> conversations) => _queue.Writer.TryWrite((workspaceId, conversations));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
         {
-            var groups = visitors.Where(v => v.ConversationId == conversationId).Select(v => WidgetHub.VisitorGroup(v.VisitorId)).Prepend(WidgetHub.ConversationGroup(conversationId)).ToList();
-            await hub.Clients.Groups(groups).SendAsync("MessagesChanged", new { conversationId }, cancellationToken);
+            await foreach (var (workspaceId, changed) in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var visitors = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new GetWidgetConversationVisitors(workspaceId, changed), stoppingToken);
+                    foreach (var conversationId in changed)
+                    {
+                        var groups = visitors.Where(v => v.ConversationId == conversationId).Select(v => WidgetHub.VisitorGroup(v.VisitorId))
+                            .Prepend(WidgetHub.ConversationGroup(conversationId)).ToList();
+                        await hub.Clients.Groups(groups).SendAsync("MessagesChanged", new { conversationId }, stoppingToken);
+                    }
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // A widget that misses a notice catches up on its next read or reconnect.
+                    LogSendFailed(logger, e, workspaceId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telling widgets of workspace {WorkspaceId} about new messages failed")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, Guid workspaceId);
 }
 
 /// <summary>Agents' typing reaches the visitor too (names stay with the agents).</summary>

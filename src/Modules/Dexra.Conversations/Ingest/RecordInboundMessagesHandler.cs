@@ -52,10 +52,7 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
 
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         var contactIds = messages.Select(m => m.ContactId).Distinct().Order().ToArray();
-        await LockContactsAsync(w, contactIds, cancellationToken);
-
-        var existing = await FindExistingAsync(w, messages, cancellationToken);
-        var current = await CurrentConversationsAsync(w, contactIds, cancellationToken);
+        var (existing, current) = await LockAndReadAsync(w, messages, contactIds, cancellationToken);
         var threadIds = messages.Where(m => m.ThreadConversationId is not null).Select(m => m.ThreadConversationId!.Value).Distinct().ToArray();
         var conversations = new Dictionary<Guid, Conversation>();
         foreach (var c in current.Values)
@@ -320,46 +317,58 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
     private static string Capitalise(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     /// <summary>
-    /// Takes every contact's lock in one statement: the keys come sorted, and the function scan
-    /// locks them in array order, so two batches sharing contacts always lock in the same order.
+    /// One round trip: takes every contact's lock (one statement; the keys come sorted and are
+    /// locked in array order, so two batches sharing contacts always lock in the same order), then,
+    /// under those locks, finds the messages already recorded and each contact's current conversation.
     /// </summary>
-    private async Task LockContactsAsync(Guid w, Guid[] sortedContactIds, CancellationToken ct)
+    private async Task<(Dictionary<(Guid, string), RecordedMessage> Existing, Dictionary<Guid, Conversation> Current)> LockAndReadAsync(
+        Guid w, IReadOnlyList<InboundMessage> messages, Guid[] sortedContactIds, CancellationToken ct)
     {
-        await using var cmd = session.CreateCommand("SELECT pg_advisory_xact_lock(hashtextextended(s.key, 0)) FROM (SELECT key FROM unnest(@keys) WITH ORDINALITY AS t(key, n) ORDER BY n) s");
-        cmd.Parameters.AddWithValue("keys", sortedContactIds.Select(contactId => $"conversations:{w:N}:{contactId:N}").ToArray());
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task<Dictionary<(Guid, string), RecordedMessage>> FindExistingAsync(Guid w, IReadOnlyList<InboundMessage> messages, CancellationToken ct)
-    {
-        await using var cmd = session.CreateCommand(
-            "SELECT m.channel_id, m.external_id, m.id, m.conversation_id, m.contact_id FROM conversations.messages m " +
-            "JOIN unnest(@c, @e) AS k(channel_id, external_id) ON m.channel_id = k.channel_id AND m.external_id = k.external_id " +
-            "WHERE m.workspace_id = @w");
-        cmd.Parameters.AddWithValue("w", w);
-        cmd.Parameters.AddWithValue("c", messages.Select(m => m.ChannelId).ToArray());
-        cmd.Parameters.AddWithValue("e", messages.Select(m => m.ExternalId).ToArray());
-        var found = new Dictionary<(Guid, string), RecordedMessage>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        var batch = session.CreateBatch();
+        await using (batch)
         {
-            found[(reader.GetGuid(0), reader.GetString(1))] = new RecordedMessage(reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), true, false);
-        }
+            var locks = batch.CreateBatchCommand();
+            locks.CommandText = "SELECT pg_advisory_xact_lock(hashtextextended(s.key, 0)) FROM (SELECT key FROM unnest(@keys) WITH ORDINALITY AS t(key, n) ORDER BY n) s";
+            locks.Parameters.AddWithValue("keys", sortedContactIds.Select(contactId => $"conversations:{w:N}:{contactId:N}").ToArray());
+            batch.BatchCommands.Add(locks);
 
-        return found;
-    }
+            var recorded = batch.CreateBatchCommand();
+            recorded.CommandText =
+                "SELECT m.channel_id, m.external_id, m.id, m.conversation_id, m.contact_id FROM conversations.messages m " +
+                "JOIN unnest(@c, @e) AS k(channel_id, external_id) ON m.channel_id = k.channel_id AND m.external_id = k.external_id " +
+                "WHERE m.workspace_id = @w";
+            recorded.Parameters.AddWithValue("w", w);
+            recorded.Parameters.AddWithValue("c", messages.Select(m => m.ChannelId).ToArray());
+            recorded.Parameters.AddWithValue("e", messages.Select(m => m.ExternalId).ToArray());
+            batch.BatchCommands.Add(recorded);
 
-    /// <summary>Each contact's conversation that a new message would join: the latest unresolved one, else the latest.</summary>
-    private async Task<Dictionary<Guid, Conversation>> CurrentConversationsAsync(Guid w, Guid[] contactIds, CancellationToken ct)
-    {
-        var list = await store.QueryConversationsAsync(
-            "(workspace_id, id) IN (SELECT DISTINCT ON (contact_id) workspace_id, id FROM conversations.conversations " +
-            "WHERE workspace_id = @w AND contact_id = ANY(@ids) ORDER BY contact_id, (status <> 'resolved') DESC, last_activity_at DESC, id DESC)",
-            p =>
+            // Each contact's conversation that a new message would join: the latest unresolved one, else the latest.
+            var current = batch.CreateBatchCommand();
+            current.CommandText =
+                $"SELECT {ConversationStore.ConversationColumns} FROM conversations.conversations WHERE (workspace_id, id) IN (" +
+                "SELECT DISTINCT ON (contact_id) workspace_id, id FROM conversations.conversations " +
+                "WHERE workspace_id = @w AND contact_id = ANY(@ids) ORDER BY contact_id, (status <> 'resolved') DESC, last_activity_at DESC, id DESC)";
+            current.Parameters.AddWithValue("w", w);
+            current.Parameters.AddWithValue("ids", sortedContactIds);
+            batch.BatchCommands.Add(current);
+
+            var found = new Dictionary<(Guid, string), RecordedMessage>();
+            var conversations = new Dictionary<Guid, Conversation>();
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                p.AddWithValue("w", w);
-                p.AddWithValue("ids", contactIds);
-            }, ct);
-        return list.ToDictionary(c => c.ContactId);
+                found[(reader.GetGuid(0), reader.GetString(1))] = new RecordedMessage(reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), true, false);
+            }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var conversation = ConversationStore.ReadConversation(reader);
+                conversations[conversation.ContactId] = conversation;
+            }
+
+            return (found, conversations);
+        }
     }
 }

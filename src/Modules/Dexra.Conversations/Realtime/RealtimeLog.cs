@@ -42,50 +42,51 @@ internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeP
         }
 
         await using var tx = await session.BeginAsync(cancellationToken: ct);
-        long last;
-        await using (var counter = session.CreateCommand(
-            "INSERT INTO conversations.event_counters (workspace_id, last_sequence) VALUES (@w, @n) " +
-            "ON CONFLICT (workspace_id) DO UPDATE SET last_sequence = event_counters.last_sequence + @n RETURNING last_sequence"))
+        var at = clock.GetUtcNow();
+        var payloads = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
-            counter.Parameters.AddWithValue("w", workspaceId);
-            counter.Parameters.AddWithValue("n", (long)events.Count);
-            last = (long)(await counter.ExecuteScalarAsync(ct))!;
+            payloads[i] = JsonSerializer.Serialize(events[i].Payload, events[i].Payload.GetType(), ConversationStore.Json);
+        }
+
+        // One round trip: the counter, the events numbered from it, and the announcement to other
+        // nodes. NOTIFY is delivered at commit and never for a rolled-back transaction: other nodes
+        // hear of exactly what committed. The announcement is RealtimeNode.Announcement's format.
+        long last;
+        await using (var append = session.CreateCommand("""
+            WITH counter AS (
+                INSERT INTO conversations.event_counters (workspace_id, last_sequence) VALUES (@w, @n)
+                ON CONFLICT (workspace_id) DO UPDATE SET last_sequence = event_counters.last_sequence + @n
+                RETURNING last_sequence),
+            appended AS (
+                INSERT INTO conversations.realtime_events (workspace_id, sequence, type, conversation_id, assignee_id, team_id, payload, at)
+                SELECT @w, counter.last_sequence - @n + u.n, u.t, u.c, u.a, u.tm, u.p::jsonb, @at
+                FROM counter, unnest(@t, @c, @a, @tm, @p) WITH ORDINALITY AS u(t, c, a, tm, p, n))
+            SELECT counter.last_sequence,
+                   pg_notify(@channel, @workspace || ':' || (counter.last_sequence - @n + 1) || ':' || counter.last_sequence || ':' || @node)
+            FROM counter
+            """))
+        {
+            append.Parameters.AddWithValue("w", workspaceId);
+            append.Parameters.AddWithValue("n", (long)events.Count);
+            append.Parameters.AddWithValue("at", at);
+            append.Parameters.AddWithValue("t", events.Select(e => e.Type).ToArray());
+            append.Parameters.AddWithValue("c", events.Select(e => e.ConversationId).ToArray());
+            append.Parameters.Add(new("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.AssigneeId).ToArray() });
+            append.Parameters.Add(new("tm", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.TeamId).ToArray() });
+            append.Parameters.AddWithValue("p", payloads);
+            append.Parameters.AddWithValue("channel", RealtimeNode.Channel);
+            append.Parameters.AddWithValue("workspace", workspaceId.ToString("N"));
+            append.Parameters.AddWithValue("node", node.Id.ToString("N"));
+            last = (long)(await append.ExecuteScalarAsync(ct))!;
         }
 
         var first = last - events.Count + 1;
-        var at = clock.GetUtcNow();
-        var sequences = new long[events.Count];
-        var payloads = new string[events.Count];
         var published = new List<RealtimeEvent>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
-            sequences[i] = first + i;
-            payloads[i] = JsonSerializer.Serialize(events[i].Payload, events[i].Payload.GetType(), ConversationStore.Json);
-            published.Add(new RealtimeEvent(workspaceId, sequences[i], events[i].Type, events[i].ConversationId, events[i].AssigneeId,
+            published.Add(new RealtimeEvent(workspaceId, first + i, events[i].Type, events[i].ConversationId, events[i].AssigneeId,
                 events[i].TeamId, JsonDocument.Parse(payloads[i]).RootElement.Clone()));
-        }
-
-        await using (var insert = session.CreateCommand(
-            "INSERT INTO conversations.realtime_events (workspace_id, sequence, type, conversation_id, assignee_id, team_id, payload, at) " +
-            "SELECT @w, s, t, c, a, tm, p::jsonb, @at FROM unnest(@s, @t, @c, @a, @tm, @p) AS u(s, t, c, a, tm, p)"))
-        {
-            insert.Parameters.AddWithValue("w", workspaceId);
-            insert.Parameters.AddWithValue("at", at);
-            insert.Parameters.AddWithValue("s", sequences);
-            insert.Parameters.AddWithValue("t", events.Select(e => e.Type).ToArray());
-            insert.Parameters.AddWithValue("c", events.Select(e => e.ConversationId).ToArray());
-            insert.Parameters.Add(new("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => (object?)e.AssigneeId ?? DBNull.Value).ToArray() });
-            insert.Parameters.Add(new("tm", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => (object?)e.TeamId ?? DBNull.Value).ToArray() });
-            insert.Parameters.AddWithValue("p", payloads);
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
-        // NOTIFY is delivered at commit and never for a rolled-back transaction: other nodes hear of exactly what committed.
-        await using (var notify = session.CreateCommand("SELECT pg_notify(@channel, @payload)"))
-        {
-            notify.Parameters.AddWithValue("channel", RealtimeNode.Channel);
-            notify.Parameters.AddWithValue("payload", RealtimeNode.Announcement(workspaceId, first, last, node.Id));
-            await notify.ExecuteNonQueryAsync(ct);
         }
 
         await session.AfterCommitAsync(
