@@ -23,7 +23,7 @@ internal static class BenchProgram
                 Console.WriteLine($"pgbench single-row INSERT, {clients} clients: {Stats.Rate(tps)}");
                 break;
             case "ingest":
-                await Scenarios.IngestAsync(env, IntOption("deliveries", 2000), clients, duplicateShare: 0.1, senders: IntOption("senders", 500), warmup: IntOption("warmup", 3000));
+                await Scenarios.IngestAsync(env, IntOption("deliveries", 2000), clients, duplicateShare: 0.1, senders: IntOption("senders", 500), warmup: IntOption("warmup", 15000));
                 break;
             case "latency":
                 await Scenarios.LatencyAsync(env, IntOption("rate", 200), IntOption("seconds", 10), IntOption("warmup", 3000), IntOption("warmup-seconds", 30));

@@ -124,8 +124,7 @@ public sealed class RealtimeNode
 
     public Guid Id { get; } = Guid.NewGuid();
 
-    public static string Announcement(Guid workspaceId, long first, long last, Guid node) => $"{workspaceId:N}:{first}:{last}:{node:N}";
-
+    /// <summary>Reads an announcement, <c>workspace:first:last:node</c> (ids as 32 hex digits), as RealtimeLog writes it.</summary>
     public static bool TryParse(string payload, out Guid workspaceId, out long first, out long last, out Guid node)
     {
         workspaceId = node = Guid.Empty;

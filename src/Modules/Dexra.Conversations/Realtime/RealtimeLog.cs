@@ -51,7 +51,7 @@ internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeP
 
         // One round trip: the counter, the events numbered from it, and the announcement to other
         // nodes. NOTIFY is delivered at commit and never for a rolled-back transaction: other nodes
-        // hear of exactly what committed. The announcement is RealtimeNode.Announcement's format.
+        // hear of exactly what committed. The announcement is what RealtimeNode.TryParse reads.
         long last;
         await using (var append = session.CreateCommand("""
             WITH counter AS (

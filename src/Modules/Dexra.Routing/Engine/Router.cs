@@ -73,6 +73,10 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
             });
         }
 
+        // Inside ingest's transaction EF would wrap this save in a savepoint: two more round trips
+        // per batch that opens conversations, for a rollback nobody here catches (a failure fails
+        // the batch, which the inbound log retries row by row).
+        db.Database.AutoSavepointsEnabled = false;
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
         await DrainLockedAsync(w, settings?.TimeZone, ct);
