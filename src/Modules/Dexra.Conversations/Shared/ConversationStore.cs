@@ -89,21 +89,58 @@ internal sealed class ConversationStore(DbSession session)
     /// <summary>
     /// Inserts many conversations in one statement. The ingest hot path writes a batch's rows this
     /// way, so PostgreSQL parses and plans one statement per table per batch instead of one per row
-    /// (which was most of its work per message). List columns travel as JSON arrays: a parameter
-    /// array cannot hold arrays of different lengths.
+    /// (which was most of its work per message).
     /// </summary>
-    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows)
-    {
-        var cmd = batch.CreateBatchCommand();
-        cmd.CommandText = $"""
+    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows) =>
+        AddConversationStatement(batch, rows, $"""
             INSERT INTO conversations.conversations ({ConversationColumns})
             SELECT t.workspace_id, t.id, t.contact_id, t.status, t.assignee_id, t.team_id, t.priority, {TextArray("t.labels")}, {UuidArray("t.channel_ids")},
                    t.last_inbound_channel_id, t.last_inbound_channel_type, t.previous_conversation_id, t.subject, t.created_at, t.first_response_at,
                    t.resolved_at, t.snoozed_until, t.last_activity_at
-            FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17)
-                AS t(workspace_id, id, contact_id, status, assignee_id, team_id, priority, labels, channel_ids, last_inbound_channel_id,
-                     last_inbound_channel_type, previous_conversation_id, subject, created_at, first_response_at, resolved_at, snoozed_until, last_activity_at)
-            """;
+            FROM {ConversationRows}
+            """);
+
+    /// <summary>Writes a conversation back whole (every column but its keys and creation time).</summary>
+    public static void AddUpdate(NpgsqlBatch batch, Conversation c) =>
+        AddConversationStatement(batch, [c], $"""
+            UPDATE conversations.conversations c
+            SET contact_id = t.contact_id, status = t.status, assignee_id = t.assignee_id, team_id = t.team_id, priority = t.priority,
+                labels = {TextArray("t.labels")}, channel_ids = {UuidArray("t.channel_ids")}, last_inbound_channel_id = t.last_inbound_channel_id,
+                last_inbound_channel_type = t.last_inbound_channel_type, previous_conversation_id = t.previous_conversation_id, subject = t.subject,
+                first_response_at = t.first_response_at, resolved_at = t.resolved_at, snoozed_until = t.snoozed_until, last_activity_at = t.last_activity_at
+            FROM {ConversationRows}
+            WHERE c.workspace_id = t.workspace_id AND c.id = t.id
+            """);
+
+    /// <summary>
+    /// Writes what a batch of inbound messages changed on existing conversations, in one statement:
+    /// only the columns ingest owns (status, channels, activity, subject), so an agent's assignment,
+    /// labels or priority saved meanwhile are never overwritten by the copy ingest read.
+    /// </summary>
+    public static void AddInboundUpdateMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows) =>
+        AddConversationStatement(batch, rows, $"""
+            UPDATE conversations.conversations c
+            SET status = t.status, resolved_at = t.resolved_at, snoozed_until = t.snoozed_until, channel_ids = {UuidArray("t.channel_ids")},
+                last_inbound_channel_id = t.last_inbound_channel_id, last_inbound_channel_type = t.last_inbound_channel_type,
+                subject = t.subject, last_activity_at = t.last_activity_at
+            FROM {ConversationRows}
+            WHERE c.workspace_id = t.workspace_id AND c.id = t.id
+            """);
+
+    /// <summary>
+    /// Conversations as rows <c>t</c>, one array parameter per column. List columns travel as JSON
+    /// arrays: one array parameter cannot hold arrays of different lengths.
+    /// </summary>
+    private const string ConversationRows = """
+        unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17)
+            AS t(workspace_id, id, contact_id, status, assignee_id, team_id, priority, labels, channel_ids, last_inbound_channel_id,
+                 last_inbound_channel_type, previous_conversation_id, subject, created_at, first_response_at, resolved_at, snoozed_until, last_activity_at)
+        """;
+
+    private static void AddConversationStatement(NpgsqlBatch batch, IReadOnlyList<Conversation> rows, string sql)
+    {
+        var cmd = batch.CreateBatchCommand();
+        cmd.CommandText = sql;
         var p = cmd.Parameters;
         Column(p, "p0", NpgsqlDbType.Uuid, rows, c => c.WorkspaceId);
         Column(p, "p1", NpgsqlDbType.Uuid, rows, c => c.Id);
@@ -124,70 +161,6 @@ internal sealed class ConversationStore(DbSession session)
         Column(p, "p16", NpgsqlDbType.TimestampTz, rows, c => c.SnoozedUntil);
         Column(p, "p17", NpgsqlDbType.TimestampTz, rows, c => c.LastActivityAt);
         batch.BatchCommands.Add(cmd);
-    }
-
-    /// <summary>
-    /// Writes what a batch of inbound messages changed on existing conversations, in one statement:
-    /// only the columns ingest owns (status, channels, activity, subject), so an agent's assignment,
-    /// labels or priority saved meanwhile are never overwritten by the copy ingest read.
-    /// </summary>
-    public static void AddInboundUpdateMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows)
-    {
-        var cmd = batch.CreateBatchCommand();
-        cmd.CommandText = $"""
-            UPDATE conversations.conversations c
-            SET status = t.status, resolved_at = t.resolved_at, snoozed_until = t.snoozed_until, channel_ids = {UuidArray("t.channel_ids")},
-                last_inbound_channel_id = t.last_inbound_channel_id, last_inbound_channel_type = t.last_inbound_channel_type,
-                subject = t.subject, last_activity_at = t.last_activity_at
-            FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
-                AS t(workspace_id, id, status, resolved_at, snoozed_until, channel_ids, last_inbound_channel_id, last_inbound_channel_type, subject, last_activity_at)
-            WHERE c.workspace_id = t.workspace_id AND c.id = t.id
-            """;
-        var p = cmd.Parameters;
-        Column(p, "p0", NpgsqlDbType.Uuid, rows, c => c.WorkspaceId);
-        Column(p, "p1", NpgsqlDbType.Uuid, rows, c => c.Id);
-        Column(p, "p2", NpgsqlDbType.Text, rows, c => c.Status);
-        Column(p, "p3", NpgsqlDbType.TimestampTz, rows, c => c.ResolvedAt);
-        Column(p, "p4", NpgsqlDbType.TimestampTz, rows, c => c.SnoozedUntil);
-        Column(p, "p5", NpgsqlDbType.Jsonb, rows, c => JsonSerializer.Serialize(c.ChannelIds));
-        Column(p, "p6", NpgsqlDbType.Uuid, rows, c => c.LastInboundChannelId);
-        Column(p, "p7", NpgsqlDbType.Text, rows, c => c.LastInboundChannelType);
-        Column(p, "p8", NpgsqlDbType.Text, rows, c => c.Subject);
-        Column(p, "p9", NpgsqlDbType.TimestampTz, rows, c => c.LastActivityAt);
-        batch.BatchCommands.Add(cmd);
-    }
-
-    public static void AddUpdate(NpgsqlBatch batch, Conversation c)
-    {
-        var cmd = batch.CreateBatchCommand();
-        cmd.CommandText = "UPDATE conversations.conversations SET contact_id = @p2, status = @p3, assignee_id = @p4, team_id = @p5, priority = @p6, " +
-            "labels = @p7, channel_ids = @p8, last_inbound_channel_id = @p9, last_inbound_channel_type = @p10, previous_conversation_id = @p11, " +
-            "subject = @p12, first_response_at = @p14, resolved_at = @p15, snoozed_until = @p16, last_activity_at = @p17 " +
-            "WHERE workspace_id = @p0 AND id = @p1";
-        AddConversationParameters(cmd.Parameters, c);
-        batch.BatchCommands.Add(cmd);
-    }
-
-    private static void AddConversationParameters(NpgsqlParameterCollection p, Conversation c)
-    {
-        p.AddWithValue("p0", c.WorkspaceId);
-        p.AddWithValue("p1", c.Id);
-        p.AddWithValue("p2", c.ContactId);
-        p.AddWithValue("p3", c.Status);
-        p.Add(Nullable("p4", c.AssigneeId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p5", c.TeamId, NpgsqlDbType.Uuid));
-        p.AddWithValue("p6", c.Priority);
-        p.AddWithValue("p7", c.Labels.ToArray());
-        p.AddWithValue("p8", c.ChannelIds.ToArray());
-        p.Add(Nullable("p9", c.LastInboundChannelId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p10", c.LastInboundChannelType, NpgsqlDbType.Text));
-        p.Add(Nullable("p11", c.PreviousConversationId, NpgsqlDbType.Uuid));
-        p.Add(Nullable("p12", c.Subject, NpgsqlDbType.Text));
-        p.AddWithValue("p13", c.CreatedAt);
-        p.Add(Nullable("p14", c.FirstResponseAt, NpgsqlDbType.TimestampTz));
-        p.Add(Nullable("p15", c.ResolvedAt, NpgsqlDbType.TimestampTz));
-        p.Add(Nullable("p16", c.SnoozedUntil, NpgsqlDbType.TimestampTz));
-        p.AddWithValue("p17", c.LastActivityAt);
     }
 
     public static void AddInsert(NpgsqlBatch batch, Message m) => AddInsertMany(batch, [m]);
@@ -268,16 +241,8 @@ internal sealed class ConversationStore(DbSession session)
     }
 
     /// <summary>One column of a many-row statement: an array parameter, nulls kept.</summary>
-    private static void Column<TRow, TValue>(NpgsqlParameterCollection p, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> value)
-    {
-        var values = new TValue[rows.Count];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = value(rows[i]);
-        }
-
-        p.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values });
-    }
+    private static void Column<TRow, TValue>(NpgsqlParameterCollection p, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> value) =>
+        p.AddWithValue(name, NpgsqlDbType.Array | type, rows.Select(value).ToArray());
 
     /// <summary>A JSON array of strings (a list column in a many-row statement) as text[], in its order.</summary>
     private static string TextArray(string json) =>
@@ -285,9 +250,6 @@ internal sealed class ConversationStore(DbSession session)
 
     private static string UuidArray(string json) =>
         $"ARRAY(SELECT e.v::uuid FROM jsonb_array_elements_text({json}) WITH ORDINALITY AS e(v, n) ORDER BY e.n)";
-
-    public static NpgsqlParameter Nullable<T>(string name, T? value, NpgsqlDbType type) =>
-        new(name, type) { Value = (object?)value ?? DBNull.Value };
 
     public static Conversation ReadConversation(NpgsqlDataReader r) => new()
     {
