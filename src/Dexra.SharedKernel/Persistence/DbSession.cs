@@ -14,6 +14,7 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
 {
     private readonly List<DbContext> _contexts = [];
     private readonly List<Func<CancellationToken, Task>> _afterCommit = [];
+    private readonly List<(NpgsqlBatchCommand Command, Func<NpgsqlDataReader, CancellationToken, Task>? Read)> _atCommit = [];
     private NpgsqlConnection? _connection;
 
     public NpgsqlConnection Connection => _connection ??= dataSource.CreateConnection();
@@ -71,6 +72,74 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
         _afterCommit.Add(action);
     }
 
+    /// <summary>
+    /// Queues a write to run just before the current transaction commits, in one round trip with
+    /// every other write queued so (in the order queued), or at once when no transaction is running.
+    /// For writes that nothing later in the transaction reads: marking inbound events processed,
+    /// appending realtime events, touching contacts. On a 2-core host a round trip under load costs
+    /// more than the statement, and a batch of ingest made one per such write. A statement that
+    /// returns rows must come with <paramref name="read"/>, which gets the reader on its rows; one
+    /// that returns none must come without. A failure fails the commit: the transaction rolls back.
+    /// </summary>
+    public async Task AtCommitAsync(NpgsqlBatchCommand command, Func<NpgsqlDataReader, CancellationToken, Task>? read = null, CancellationToken cancellationToken = default)
+    {
+        if (Transaction is not null)
+        {
+            _atCommit.Add((command, read));
+            return;
+        }
+
+        await using var tx = await BeginAsync(cancellationToken: cancellationToken);
+        _atCommit.Add((command, read));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private async Task RunAtCommitAsync(CancellationToken cancellationToken)
+    {
+        if (_atCommit.Count == 0)
+        {
+            return;
+        }
+
+        var queued = _atCommit.ToArray();
+        _atCommit.Clear();
+        await using var batch = CreateBatch();
+        foreach (var (command, _) in queued)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var first = true;
+        foreach (var (_, read) in queued)
+        {
+            if (read is null)
+            {
+                continue;
+            }
+
+            // Statements without rows produce no result set of their own; step to the next one with rows.
+            if (!first || reader.FieldCount == 0)
+            {
+                do
+                {
+                    if (!await reader.NextResultAsync(cancellationToken))
+                    {
+                        throw new InvalidOperationException("A statement queued to run at commit with a reader returned no rows.");
+                    }
+                }
+                while (reader.FieldCount == 0);
+            }
+
+            first = false;
+            await read(reader, cancellationToken);
+        }
+
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+        }
+    }
+
     public NpgsqlCommand CreateCommand(string sql)
     {
         var command = Connection.CreateCommand();
@@ -106,6 +175,7 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
         {
             if (commit)
             {
+                await RunAtCommitAsync(cancellationToken);
                 await Transaction.CommitAsync(cancellationToken);
             }
             else
@@ -113,8 +183,16 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
                 await Transaction.RollbackAsync(CancellationToken.None);
             }
         }
+        catch
+        {
+            // Nothing the failed transaction queued may run after a later one.
+            _atCommit.Clear();
+            _afterCommit.Clear();
+            throw;
+        }
         finally
         {
+            _atCommit.Clear();
             await Transaction.DisposeAsync();
             Transaction = null;
             foreach (var context in _contexts)

@@ -17,6 +17,9 @@ public static class RoutingModule
     {
         services.AddModuleDbContext<RoutingDbContext>(RoutingDbContext.Schema);
         services.AddScoped<Router>();
+        services.AddScoped<PendingRoutes>();
+        services.AddSingleton<RoutingSignal>();
+        services.AddHostedService<RoutingWorker>();
         services.AddScoped<TeamService>();
         services.AddScoped<SlaChecker>();
         services.AddHostedService<SlaWorker>();

@@ -98,7 +98,8 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
     public async Task<ProcessedIds> ProcessOneAsync(Guid workspaceId, Guid id, CancellationToken cancellationToken)
     {
         LogRow? row;
-        Exception? failure;
+        Exception? failure = null;
+        ProcessedIds ids;
         await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
         {
             await using var select = session.CreateCommand(SelectRows + " WHERE e.workspace_id = @ws AND e.id = @id FOR UPDATE");
@@ -107,24 +108,55 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
             row = (await ReadAsync(select, cancellationToken)).SingleOrDefault() ?? throw new InvalidOperationException($"Inbound event {id} is not in the log.");
             if (row.Processed)
             {
+                // Processed by the background drain meanwhile: its routing may still be under way.
                 await tx.CommitAsync(cancellationToken);
-                return new ProcessedIds(row.MessageId, row.ContactId, row.ConversationId);
+                ids = new ProcessedIds(row.MessageId, row.ContactId, row.ConversationId);
+                await RouteNowAsync(workspaceId, ids, cancellationToken);
+                return ids;
             }
 
             try
             {
-                var ids = await HandleAsync([row], cancellationToken);
+                ids = (await HandleAsync([row], cancellationToken))[0];
                 await tx.CommitAsync(cancellationToken);
-                return ids[0];
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 failure = e;
+                ids = new ProcessedIds(null, null, null);
             }
+        }
+
+        if (failure is null)
+        {
+            await RouteNowAsync(workspaceId, ids, cancellationToken);
+            return ids;
         }
 
         await MarkFailedAsync(row, failure, cancellationToken);
         throw new InvalidOperationException($"Inbound event {id} could not be processed; it stays in the log and will be retried.", failure);
+    }
+
+    /// <summary>
+    /// A caller that answers with the conversation (the API channel, the widget, imports) answers once
+    /// it is routed too: routing otherwise runs after the commit, in the background (ADR 0121). The
+    /// message is committed whatever happens here; a routing failure is left to the background retry.
+    /// </summary>
+    private async Task RouteNowAsync(Guid workspaceId, ProcessedIds ids, CancellationToken cancellationToken)
+    {
+        if (ids.ConversationId is not { } conversationId)
+        {
+            return;
+        }
+
+        try
+        {
+            await mediator.Send(new RouteOpenedConversations(workspaceId, [conversationId]), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogRoutingDeferred(logger, e, conversationId);
+        }
     }
 
     private async Task<IReadOnlyList<ProcessedIds>> HandleAsync(IReadOnlyList<LogRow> rows, CancellationToken cancellationToken)
@@ -189,10 +221,10 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         return results;
     }
 
-    /// <summary>Marks the whole batch processed in one statement, in the same transaction as its messages.</summary>
+    /// <summary>Marks the whole batch processed in one statement, queued to run with the transaction's commit.</summary>
     private async Task MarkProcessedAsync(IReadOnlyList<LogRow> rows, ProcessedIds[] results, CancellationToken cancellationToken)
     {
-        await using var update = session.CreateCommand("""
+        var update = new NpgsqlBatchCommand("""
             UPDATE channels.inbound_events e
             SET processed_at = @now, message_id = r.message, contact_id = r.contact, conversation_id = r.conversation, last_error = NULL
             FROM unnest(@ws, @id, @message, @contact, @conversation) AS r(ws, id, message, contact, conversation)
@@ -204,7 +236,7 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         update.Parameters.AddWithValue("message", NpgsqlDbType.Array | NpgsqlDbType.Uuid, results.Select(r => r.MessageId).ToArray());
         update.Parameters.AddWithValue("contact", NpgsqlDbType.Array | NpgsqlDbType.Uuid, results.Select(r => r.ContactId).ToArray());
         update.Parameters.AddWithValue("conversation", NpgsqlDbType.Array | NpgsqlDbType.Uuid, results.Select(r => r.ConversationId).ToArray());
-        await update.ExecuteNonQueryAsync(cancellationToken);
+        await session.AtCommitAsync(update, cancellationToken: cancellationToken);
     }
 
     private static string SenderKey(SenderToResolve s) =>
@@ -252,6 +284,9 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
 
         return rows;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Routing conversation {ConversationId} failed after its message was recorded; the background routing retries it")]
+    private static partial void LogRoutingDeferred(ILogger logger, Exception exception, Guid conversationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound event {EventId} failed; it will be retried")]
     private static partial void LogRowFailed(ILogger logger, Exception? exception, Guid eventId);

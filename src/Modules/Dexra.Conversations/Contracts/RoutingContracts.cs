@@ -29,11 +29,18 @@ public sealed record OpenedConversation(
     string? Subject = null);
 
 /// <summary>
-/// Published inside the ingest transaction with every conversation an ingest batch opened, so that
-/// routing files and assigns them atomically with their creation, once per batch rather than once
-/// per conversation (one workspace lock, one read of agents and queue).
+/// Published inside the ingest transaction with every conversation an ingest batch opened. Routing
+/// files them in that transaction and assigns them right after it commits, once per batch rather
+/// than once per conversation (one workspace lock, one read of agents and queue).
 /// </summary>
 public sealed record ConversationsOpened(Guid WorkspaceId, IReadOnlyList<OpenedConversation> Conversations) : INotification;
+
+/// <summary>
+/// Routes now the given conversations that ingest opened and routing has not yet taken; answers how
+/// many it routed (none when routing got there first). For callers that answer with the
+/// conversation, after the ingest transaction committed: the API channel, the widget, imports.
+/// </summary>
+public sealed record RouteOpenedConversations(Guid WorkspaceId, IReadOnlyList<Guid> ConversationIds) : ICommand<int>;
 
 /// <summary>Published in the transaction when an agent stops holding a conversation (reassigned, unassigned or handed off).</summary>
 public sealed record ConversationUnassigned(Guid WorkspaceId, Guid ConversationId, Guid FromAgentId, DateTimeOffset At) : INotification;

@@ -4,6 +4,7 @@ using Dexra.Conversations.Persistence;
 using Dexra.Conversations.Shared;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace Dexra.Conversations.Realtime;
@@ -49,11 +50,12 @@ internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeP
             payloads[i] = JsonSerializer.Serialize(events[i].Payload, events[i].Payload.GetType(), ConversationStore.Json);
         }
 
-        // One round trip: the counter, the events numbered from it, and the announcement to other
+        // One statement: the counter, the events numbered from it, and the announcement to other
         // nodes. NOTIFY is delivered at commit and never for a rolled-back transaction: other nodes
-        // hear of exactly what committed. The announcement is what RealtimeNode.TryParse reads.
-        long last;
-        await using (var append = session.CreateCommand("""
+        // hear of exactly what committed. The announcement is what RealtimeNode.TryParse reads. It
+        // runs with the transaction's other queued writes just before commit, which also keeps the
+        // workspace's counter row locked for the shortest time.
+        var append = new NpgsqlBatchCommand("""
             WITH counter AS (
                 INSERT INTO conversations.event_counters (workspace_id, last_sequence) VALUES (@w, @n)
                 ON CONFLICT (workspace_id) DO UPDATE SET last_sequence = event_counters.last_sequence + @n
@@ -65,32 +67,37 @@ internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeP
             SELECT counter.last_sequence,
                    pg_notify(@channel, @workspace || ':' || (counter.last_sequence - @n + 1) || ':' || counter.last_sequence || ':' || @node)
             FROM counter
-            """))
+            """);
+        append.Parameters.AddWithValue("w", workspaceId);
+        append.Parameters.AddWithValue("n", (long)events.Count);
+        append.Parameters.AddWithValue("at", at);
+        append.Parameters.AddWithValue("t", events.Select(e => e.Type).ToArray());
+        append.Parameters.AddWithValue("c", events.Select(e => e.ConversationId).ToArray());
+        append.Parameters.Add(new("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.AssigneeId).ToArray() });
+        append.Parameters.Add(new("tm", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.TeamId).ToArray() });
+        append.Parameters.AddWithValue("p", payloads);
+        append.Parameters.AddWithValue("channel", RealtimeNode.Channel);
+        append.Parameters.AddWithValue("workspace", workspaceId.ToString("N"));
+        append.Parameters.AddWithValue("node", node.Id.ToString("N"));
+        await session.AtCommitAsync(append, async (reader, token) =>
         {
-            append.Parameters.AddWithValue("w", workspaceId);
-            append.Parameters.AddWithValue("n", (long)events.Count);
-            append.Parameters.AddWithValue("at", at);
-            append.Parameters.AddWithValue("t", events.Select(e => e.Type).ToArray());
-            append.Parameters.AddWithValue("c", events.Select(e => e.ConversationId).ToArray());
-            append.Parameters.Add(new("a", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.AssigneeId).ToArray() });
-            append.Parameters.Add(new("tm", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.TeamId).ToArray() });
-            append.Parameters.AddWithValue("p", payloads);
-            append.Parameters.AddWithValue("channel", RealtimeNode.Channel);
-            append.Parameters.AddWithValue("workspace", workspaceId.ToString("N"));
-            append.Parameters.AddWithValue("node", node.Id.ToString("N"));
-            last = (long)(await append.ExecuteScalarAsync(ct))!;
-        }
+            if (!await reader.ReadAsync(token))
+            {
+                throw new InvalidOperationException("The realtime counter returned no row.");
+            }
 
-        var first = last - events.Count + 1;
-        var published = new List<RealtimeEvent>(events.Count);
-        for (var i = 0; i < events.Count; i++)
-        {
-            published.Add(new RealtimeEvent(workspaceId, first + i, events[i].Type, events[i].ConversationId, events[i].AssigneeId,
-                events[i].TeamId, JsonDocument.Parse(payloads[i]).RootElement.Clone()));
-        }
+            var last = reader.GetInt64(0);
+            var first = last - events.Count + 1;
+            var published = new List<RealtimeEvent>(events.Count);
+            for (var i = 0; i < events.Count; i++)
+            {
+                published.Add(new RealtimeEvent(workspaceId, first + i, events[i].Type, events[i].ConversationId, events[i].AssigneeId,
+                    events[i].TeamId, JsonDocument.Parse(payloads[i]).RootElement.Clone()));
+            }
 
-        await session.AfterCommitAsync(
-            token => publisher.Publish(new RealtimeEventsCommitted(workspaceId, published), token).AsTask(), ct);
+            await session.AfterCommitAsync(
+                t => publisher.Publish(new RealtimeEventsCommitted(workspaceId, published), t).AsTask(), token);
+        }, ct);
         await tx.CommitAsync(ct);
     }
 }

@@ -86,6 +86,91 @@ internal sealed class IdentityStore(DbSession session)
     }
 
     /// <summary>
+    /// The identities held for <paramref name="keys"/> and their holders, locked as
+    /// <see cref="LockCandidatesAsync"/> does, in one round trip; with <paramref name="lockKeysFirst"/>
+    /// the keys' advisory locks (<see cref="LockIdentitiesAsync"/>) are taken first in the same trip.
+    /// The holders are read by key, not from the first statement's result (as an array computed once,
+    /// so the contacts are reached through their key whatever the statistics say: as a semi-join, a
+    /// burst's stale statistics had the planner scan every identity once per contact, up to 1.1 s).
+    /// A merge committed between
+    /// the two statements leaves a holder that is either merged (its <c>MergedInto</c> says so) or
+    /// missing from the second result; the caller treats both as not plainly known and reads again
+    /// under the locks.
+    /// </summary>
+    public async Task<(Dictionary<(string Kind, string Value), ExistingIdentity> Identities, List<(CandidateContact Contact, Guid? MergedInto)> Holders)>
+        LoadIdentitiesAndHoldersAsync(Guid workspaceId, IReadOnlyCollection<(string Kind, string Value)> keys, bool lockKeysFirst, CancellationToken ct)
+    {
+        var identities = new Dictionary<(string, string), ExistingIdentity>();
+        var holders = new List<(CandidateContact, Guid?)>();
+        if (keys.Count == 0)
+        {
+            return (identities, holders);
+        }
+
+        var kinds = keys.Select(k => k.Kind).ToArray();
+        var values = keys.Select(k => k.Value).ToArray();
+        await session.OpenAsync(ct);
+        await using var batch = session.CreateBatch();
+        if (lockKeysFirst)
+        {
+            var locks = batch.CreateBatchCommand();
+            locks.CommandText = "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(@keys) WITH ORDINALITY AS t(k, n) ORDER BY n) s";
+            locks.Parameters.AddWithValue("keys", keys.Select(k => LockKey(workspaceId, k.Kind, k.Value)).Distinct().Order().ToArray());
+            batch.BatchCommands.Add(locks);
+        }
+
+        var load = batch.CreateBatchCommand();
+        load.CommandText = """
+            SELECT i.kind, i.value, i.contact_id, i.verified
+            FROM identity.identities i
+            JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
+            WHERE i.workspace_id = @w AND NOT i.raw
+            """;
+        load.Parameters.AddWithValue("w", workspaceId);
+        load.Parameters.AddWithValue("kinds", kinds);
+        load.Parameters.AddWithValue("values", values);
+        batch.BatchCommands.Add(load);
+
+        var lockHolders = batch.CreateBatchCommand();
+        lockHolders.CommandText = """
+            SELECT c.id, c.merged_into,
+                   EXISTS (SELECT 1 FROM identity.identities i
+                           WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
+            FROM identity.contacts c
+            WHERE c.workspace_id = @w AND c.id = ANY (ARRAY (
+                SELECT i.contact_id FROM identity.identities i
+                JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
+                WHERE i.workspace_id = @w AND NOT i.raw))
+            ORDER BY c.id
+            FOR KEY SHARE OF c
+            """;
+        lockHolders.Parameters.AddWithValue("w", workspaceId);
+        lockHolders.Parameters.AddWithValue("kinds", kinds);
+        lockHolders.Parameters.AddWithValue("values", values);
+        batch.BatchCommands.Add(lockHolders);
+
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (lockKeysFirst)
+        {
+            await reader.NextResultAsync(ct);
+        }
+
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new ExistingIdentity(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetBoolean(3));
+            identities[(row.Kind, row.Value)] = row;
+        }
+
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            holders.Add((new CandidateContact(reader.GetGuid(0), reader.GetBoolean(2)), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
+        }
+
+        return (identities, holders);
+    }
+
+    /// <summary>
     /// Locks the contacts against a concurrent merge (which takes FOR UPDATE). Key share: resolutions
     /// neither block each other nor the touch that marks a contact as seen.
     /// </summary>
@@ -135,11 +220,16 @@ internal sealed class IdentityStore(DbSession session)
     /// Creates many new contacts with their identities in two statements: the newcomers of a batch,
     /// whose every identity the caller has locked and found unheld.
     /// </summary>
-    public async Task CreateNewcomersAsync(Guid workspaceId, IReadOnlyList<Newcomer> newcomers, DateTimeOffset now, CancellationToken ct)
+    /// <returns>
+    /// The lookalikes of the newcomers (see <see cref="LookalikesCommand"/>), read in the same round trip
+    /// after the inserts.
+    /// </returns>
+    public async Task<List<(int Index, SuggestionToRaise Suggestion)>> CreateNewcomersAsync(Guid workspaceId, IReadOnlyList<Newcomer> newcomers, DateTimeOffset now, CancellationToken ct)
     {
+        var found = new List<(int, SuggestionToRaise)>();
         if (newcomers.Count == 0)
         {
-            return;
+            return found;
         }
 
         var batch = new NpgsqlBatch();
@@ -166,13 +256,39 @@ internal sealed class IdentityStore(DbSession session)
             batch.BatchCommands.Add(identities);
         }
 
+        var lookalikes = LookalikesCommand(workspaceId, newcomers);
+        if (lookalikes is not null)
+        {
+            batch.BatchCommands.Add(lookalikes);
+        }
+
         await session.OpenAsync(ct);
         batch.Connection = session.Connection;
         batch.Transaction = session.Transaction;
         await using (batch)
         {
-            await batch.ExecuteNonQueryAsync(ct);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            if (lookalikes is null)
+            {
+                return found;
+            }
+
+            // The inserts return no rows; the lookalikes are the batch's only result set.
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(ct))
+            {
+            }
+
+            while (await reader.ReadAsync(ct))
+            {
+                var index = (int)reader.GetInt64(0) - 1;
+                var other = reader.GetGuid(1);
+                var a = reader.GetString(2);
+                var b = reader.GetString(3);
+                found.Add((index, a == "name" ? SuggestionToRaise.SameName(other, b) : SuggestionToRaise.SimilarEmail(other, a, b)));
+            }
         }
+
+        return found;
     }
 
     /// <summary>
@@ -180,21 +296,19 @@ internal sealed class IdentityStore(DbSession session)
     /// differs only by dots or a +tag; one statement. A newcomer is compared with the contacts that existed
     /// before it, the earlier newcomers of its batch included, as if they had been created one by one.
     /// </summary>
-    public async Task<List<(int Index, SuggestionToRaise Suggestion)>> NewcomerLookalikesAsync(
-        Guid workspaceId, IReadOnlyList<Newcomer> newcomers, CancellationToken ct)
+    private static NpgsqlBatchCommand? LookalikesCommand(Guid workspaceId, IReadOnlyList<Newcomer> newcomers)
     {
         var named = newcomers.Select((n, i) => (n, i)).Where(x => x.n.Name is { } name && name.Trim().Length >= 3).ToList();
         var emails = newcomers.SelectMany((n, i) => n.Identities
             .Where(c => c is { Kind: IdentityKinds.Email, Raw: false, MatchKey: not null }).Select(c => (n, i, c))).ToList();
-        var found = new List<(int, SuggestionToRaise)>();
         if (named.Count == 0 && emails.Count == 0)
         {
-            return found;
+            return null;
         }
 
         // Contacts of this batch created at or after the newcomer asking are not "before" it.
         const string NotLater = "NOT EXISTS (SELECT 1 FROM unnest(@batch) WITH ORDINALITY AS b(id, n) WHERE b.id = {0} AND b.n > t.n)";
-        await using var command = await CommandAsync($"""
+        var command = new NpgsqlBatchCommand($"""
             SELECT t.n, o.id, 'name', t.name FROM unnest(@name_ords, @name_ids, @names) AS t(n, id, name)
             CROSS JOIN LATERAL (
                 SELECT c.id FROM identity.contacts c
@@ -210,7 +324,7 @@ internal sealed class IdentityStore(DbSession session)
                   AND i.contact_id <> t.id AND NOT i.raw AND c.merged_into IS NULL
                   AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, NotLater, "i.contact_id")}
                 LIMIT 10) o
-            """, ct);
+            """);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("batch", newcomers.Select(n => n.ContactId).ToArray());
         command.Parameters.AddWithValue("name_ords", named.Select(x => (long)x.i + 1).ToArray());
@@ -220,17 +334,7 @@ internal sealed class IdentityStore(DbSession session)
         command.Parameters.AddWithValue("email_ids", emails.Select(x => x.n.ContactId).ToArray());
         command.Parameters.AddWithValue("email_keys", emails.Select(x => x.c.MatchKey!).ToArray());
         command.Parameters.AddWithValue("email_values", emails.Select(x => x.c.Value).ToArray());
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var index = (int)reader.GetInt64(0) - 1;
-            var other = reader.GetGuid(1);
-            var a = reader.GetString(2);
-            var b = reader.GetString(3);
-            found.Add((index, a == "name" ? SuggestionToRaise.SameName(other, b) : SuggestionToRaise.SimilarEmail(other, a, b)));
-        }
-
-        return found;
+        return command;
     }
 
     private sealed record IdentityToInsert(Guid ContactId, NormalizedIdentity Identity, string? ChannelType, Guid? ChannelId);
@@ -304,7 +408,15 @@ internal sealed class IdentityStore(DbSession session)
         TouchManyAsync(workspaceId, [(contactId, name)], now, ct);
 
     /// <summary>Marks contacts as just seen, and names those still unnamed; one statement for the whole batch.</summary>
-    public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, CancellationToken ct)
+    public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, CancellationToken ct) =>
+        await TouchManyAsync(workspaceId, contacts, now, atCommit: false, ct);
+
+    /// <summary>
+    /// As <see cref="TouchManyAsync(Guid, IReadOnlyList{ValueTuple{Guid, string}}, DateTimeOffset, CancellationToken)"/>;
+    /// with <paramref name="atCommit"/> the statement is queued to run with the transaction's commit
+    /// (<see cref="DbSession.AtCommitAsync"/>), for a caller after whom nothing in the transaction reads the touched columns.
+    /// </summary>
+    public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, bool atCommit, CancellationToken ct)
     {
         if (contacts.Count == 0)
         {
@@ -321,7 +433,7 @@ internal sealed class IdentityStore(DbSession session)
         // A contact seen in the last minute that gains no name is left alone: a customer sending a
         // burst of messages would otherwise rewrite (and row-lock) their contact once per message.
         // Rows are locked in id order first, so two batches never wait on each other in a cycle.
-        await using var command = await CommandAsync("""
+        var command = new NpgsqlBatchCommand("""
             WITH due AS (
                 SELECT c.id, t.name
                 FROM identity.contacts c
@@ -333,12 +445,21 @@ internal sealed class IdentityStore(DbSession session)
             UPDATE identity.contacts c SET name = COALESCE(c.name, due.name), updated_at = GREATEST(c.updated_at, @now)
             FROM due
             WHERE c.workspace_id = @w AND c.id = due.id
-            """, ct);
+            """);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());
         command.Parameters.Add(new NpgsqlParameter<string?[]>("names", rows.Select(r => r.Name).ToArray()) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.AddWithValue("now", now);
-        await command.ExecuteNonQueryAsync(ct);
+        if (atCommit)
+        {
+            await session.AtCommitAsync(command, cancellationToken: ct);
+            return;
+        }
+
+        await session.OpenAsync(ct);
+        await using var batch = session.CreateBatch();
+        batch.BatchCommands.Add(command);
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Adds evidence to the pair's suggestion; the score is the strongest evidence's.</summary>

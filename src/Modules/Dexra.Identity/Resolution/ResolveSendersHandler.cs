@@ -57,22 +57,20 @@ internal sealed class ResolveSendersHandler(
         await using var transaction = await session.BeginAsync(cancellationToken: cancellationToken);
 
         // Most senders are returning customers whose every identity is already known: read the
-        // graph for the whole batch in two queries and settle those without further round trips.
+        // graph for the whole batch in one round trip and settle those without further ones.
         // They need no identity locks (nothing is created; the key-share lock on their contact
         // keeps a merge out), so concurrent batches of returning customers do not queue behind
         // each other. Only senders that may create, verify, merge or suggest take the locks.
         var allKeys = prepared.SelectMany(p => p.Claims).Where(c => !c.Raw).Select(c => c.Key).Distinct().ToList();
-        var known = await store.LoadIdentitiesAsync(workspaceId, allKeys, cancellationToken);
-        var knownContacts = (await store.LockCandidatesAsync(workspaceId, known.Values.Select(e => e.ContactId), cancellationToken))
-            .ToDictionary(c => c.Contact.Id);
+        var (known, holders) = await store.LoadIdentitiesAndHoldersAsync(workspaceId, allKeys, lockKeysFirst: false, cancellationToken);
+        var knownContacts = holders.ToDictionary(c => c.Contact.Id);
 
         var lockedKeys = KeysNeedingLocks(prepared, known, knownContacts);
         if (lockedKeys.Count > 0)
         {
-            await store.LockIdentitiesAsync(workspaceId, lockedKeys, cancellationToken);
-
-            // What those keys hold may have changed before the locks were granted: read them again.
-            var current = await store.LoadIdentitiesAsync(workspaceId, lockedKeys, cancellationToken);
+            // What those keys hold may have changed before the locks were granted: read them again,
+            // in the same round trip as the locks.
+            var (current, currentHolders) = await store.LoadIdentitiesAndHoldersAsync(workspaceId, lockedKeys, lockKeysFirst: true, cancellationToken);
             foreach (var key in lockedKeys)
             {
                 if (current.TryGetValue(key, out var identity))
@@ -85,10 +83,19 @@ internal sealed class ResolveSendersHandler(
                 }
             }
 
-            var newHolders = current.Values.Select(e => e.ContactId).Where(id => !knownContacts.ContainsKey(id)).ToList();
-            foreach (var candidate in await store.LockCandidatesAsync(workspaceId, newHolders, cancellationToken))
+            // A holder the second read did not lock (a merge moved the key away between its two
+            // statements) is forgotten, so whoever claims it takes the full path, which reads again.
+            var locked = currentHolders.ToDictionary(c => c.Contact.Id);
+            foreach (var holder in current.Values.Select(e => e.ContactId).Distinct())
             {
-                knownContacts[candidate.Contact.Id] = candidate;
+                if (locked.TryGetValue(holder, out var fresh))
+                {
+                    knownContacts[holder] = fresh;
+                }
+                else
+                {
+                    knownContacts.Remove(holder);
+                }
             }
         }
 
@@ -137,7 +144,9 @@ internal sealed class ResolveSendersHandler(
         }
 
         await CreateNewcomersAsync(workspaceId, newcomers, cancellationToken);
-        await store.TouchManyAsync(workspaceId, touched, clock.GetUtcNow(), cancellationToken);
+        // Nothing after this in the caller's transaction reads when a contact was last seen: the
+        // touch runs with the commit, in one round trip with the other queued writes.
+        await store.TouchManyAsync(workspaceId, touched, clock.GetUtcNow(), atCommit: true, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return results;
     }
@@ -175,8 +184,7 @@ internal sealed class ResolveSendersHandler(
         }
 
         var now = clock.GetUtcNow();
-        await store.CreateNewcomersAsync(workspaceId, newcomers, now, ct);
-        var lookalikes = await store.NewcomerLookalikesAsync(workspaceId, newcomers, ct);
+        var lookalikes = await store.CreateNewcomersAsync(workspaceId, newcomers, now, ct);
         foreach (var group in lookalikes.GroupBy(l => (l.Index, l.Suggestion.OtherContactId)).OrderBy(g => g.Key.Index).ThenBy(g => g.Key.OtherContactId))
         {
             await store.RaiseSuggestionAsync(workspaceId, newcomers[group.Key.Index].ContactId, group.Key.OtherContactId,

@@ -5,14 +5,15 @@ using Mediator;
 namespace Dexra.Routing.Engine;
 
 /// <summary>What routing listens to: new conversations, and every moment capacity may free up.</summary>
-internal sealed class RoutingHandlers(Router router)
+internal sealed class RoutingHandlers(Router router, PendingRoutes pending)
     : INotificationHandler<ConversationsOpened>,
       INotificationHandler<ConversationResolved>,
       INotificationHandler<ConversationUnassigned>,
       INotificationHandler<AgentPresenceChanged>
 {
+    // Filed in ingest's transaction, routed after it commits (ADR 0121).
     public async ValueTask Handle(ConversationsOpened notification, CancellationToken cancellationToken) =>
-        await router.RouteAsync(notification.WorkspaceId, notification.Conversations, cancellationToken);
+        await pending.AddAsync(notification.WorkspaceId, notification.Conversations, cancellationToken);
 
     public async ValueTask Handle(ConversationResolved notification, CancellationToken cancellationToken)
     {

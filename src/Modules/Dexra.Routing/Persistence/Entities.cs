@@ -33,6 +33,27 @@ internal sealed class RoutingRule
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+/// <summary>
+/// A conversation ingest opened that routing has not filed yet: written in the ingest transaction,
+/// with the conversation, and routed right after that commits (ADR 0121), so a crash in between
+/// leaves it here for the next sweep instead of orphaned.
+/// </summary>
+internal sealed class PendingRoute
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid ConversationId { get; set; }
+    public Guid ContactId { get; set; }
+    public required string ChannelType { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public Guid? PreviousConversationId { get; set; }
+    public Guid? PreviousAssigneeId { get; set; }
+    public string? Text { get; set; }
+    public string? Subject { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public string? LastError { get; set; }
+}
+
 /// <summary>A conversation waiting for an agent. Drained by priority, then age.</summary>
 internal sealed class QueueEntry
 {

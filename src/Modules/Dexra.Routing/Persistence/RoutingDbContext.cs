@@ -11,6 +11,7 @@ internal sealed class RoutingDbContext(DbContextOptions<RoutingDbContext> option
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<RoutingRule> Rules => Set<RoutingRule>();
     public DbSet<QueueEntry> Queue => Set<QueueEntry>();
+    public DbSet<PendingRoute> PendingRoutes => Set<PendingRoute>();
     public DbSet<AgentState> AgentStates => Set<AgentState>();
     public DbSet<SlaPolicy> SlaPolicies => Set<SlaPolicy>();
     public DbSet<SlaBreach> SlaBreaches => Set<SlaBreach>();
@@ -40,6 +41,14 @@ internal sealed class RoutingDbContext(DbContextOptions<RoutingDbContext> option
             q.Property(x => x.Kind).HasMaxLength(10);
             q.Property(x => x.RuleName).HasMaxLength(200);
             q.HasIndex(x => new { x.WorkspaceId, x.Priority, x.CreatedAt });
+        });
+        modelBuilder.Entity<PendingRoute>(p =>
+        {
+            p.ToTable("pending_routes");
+            p.HasKey(x => new { x.WorkspaceId, x.ConversationId });
+            p.Property(x => x.ChannelType).HasMaxLength(30);
+            p.Property(x => x.LastError).HasMaxLength(2000);
+            p.HasIndex(x => x.NextAttemptAt);
         });
         modelBuilder.Entity<AgentState>(a => a.HasKey(x => new { x.WorkspaceId, x.AgentId }));
         modelBuilder.Entity<SlaPolicy>(s =>

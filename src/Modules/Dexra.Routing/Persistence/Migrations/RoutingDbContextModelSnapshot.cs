@@ -48,6 +48,68 @@ namespace Dexra.Routing.Persistence.Migrations
                     b.ToTable("agent_states", "routing");
                 });
 
+            modelBuilder.Entity("Dexra.Routing.Persistence.PendingRoute", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ChannelType")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("channel_type");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid?>("PreviousAssigneeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("previous_assignee_id");
+
+                    b.Property<Guid?>("PreviousConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("previous_conversation_id");
+
+                    b.Property<string>("Subject")
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("Text")
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("WorkspaceId", "ConversationId")
+                        .HasName("pk_pending_routes");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_pending_routes_next_attempt_at");
+
+                    b.ToTable("pending_routes", "routing");
+                });
+
             modelBuilder.Entity("Dexra.Routing.Persistence.QueueEntry", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
