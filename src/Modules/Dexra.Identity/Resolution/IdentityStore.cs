@@ -39,17 +39,21 @@ internal sealed class IdentityStore(DbSession session)
     /// </summary>
     public async Task LockIdentitiesAsync(Guid workspaceId, IEnumerable<(string Kind, string Value)> keys, CancellationToken ct)
     {
-        var lockKeys = keys.Select(k => LockKey(workspaceId, k.Kind, k.Value)).Distinct().Order().ToArray();
+        var lockKeys = LockKeys(workspaceId, keys);
         if (lockKeys.Length == 0)
         {
             return;
         }
 
-        await using var command = await CommandAsync(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(@keys) WITH ORDINALITY AS t(k, n) ORDER BY n) s", ct);
+        await using var command = await CommandAsync(LockKeysSql, ct);
         command.Parameters.AddWithValue("keys", lockKeys);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    private const string LockKeysSql = "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(@keys) WITH ORDINALITY AS t(k, n) ORDER BY n) s";
+
+    private static long[] LockKeys(Guid workspaceId, IEnumerable<(string Kind, string Value)> keys) =>
+        keys.Select(k => LockKey(workspaceId, k.Kind, k.Value)).Distinct().Order().ToArray();
 
     private static long LockKey(Guid workspaceId, string kind, string value)
     {
@@ -66,24 +70,53 @@ internal sealed class IdentityStore(DbSession session)
             return result;
         }
 
-        await using var command = await CommandAsync("""
-            SELECT i.kind, i.value, i.contact_id, i.verified
-            FROM identity.identities i
-            JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
-            WHERE i.workspace_id = @w AND NOT i.raw
-            """, ct);
-        command.Parameters.AddWithValue("w", workspaceId);
-        command.Parameters.AddWithValue("kinds", keys.Select(k => k.Kind).ToArray());
-        command.Parameters.AddWithValue("values", keys.Select(k => k.Value).ToArray());
+        await using var command = await CommandAsync(LoadIdentitiesSql, ct);
+        AddKeyParameters(command.Parameters, workspaceId, keys);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var row = new ExistingIdentity(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetBoolean(3));
+            var row = ReadIdentity(reader);
             result[(row.Kind, row.Value)] = row;
         }
 
         return result;
     }
+
+    /// <summary>The live identities among the keys <c>@kinds</c>/<c>@values</c> of workspace <c>@w</c>.</summary>
+    private const string HeldKeys = """
+        FROM identity.identities i
+        JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
+        WHERE i.workspace_id = @w AND NOT i.raw
+        """;
+
+    private const string LoadIdentitiesSql = "SELECT i.kind, i.value, i.contact_id, i.verified " + HeldKeys;
+
+    private static void AddKeyParameters(NpgsqlParameterCollection parameters, Guid workspaceId, IReadOnlyCollection<(string Kind, string Value)> keys)
+    {
+        parameters.AddWithValue("w", workspaceId);
+        parameters.AddWithValue("kinds", keys.Select(k => k.Kind).ToArray());
+        parameters.AddWithValue("values", keys.Select(k => k.Value).ToArray());
+    }
+
+    private static ExistingIdentity ReadIdentity(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetBoolean(3));
+
+    /// <summary>
+    /// The contacts <paramref name="ids"/> (an array expression) names, locked <c>FOR KEY SHARE</c> in id
+    /// order, with whether each holds a verified identity (read by <see cref="ReadCandidate"/>).
+    /// </summary>
+    private static string LockHoldersSql(string ids) => $"""
+        SELECT c.id, c.merged_into,
+               EXISTS (SELECT 1 FROM identity.identities i
+                       WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
+        FROM identity.contacts c
+        WHERE c.workspace_id = @w AND c.id = ANY ({ids})
+        ORDER BY c.id
+        FOR KEY SHARE OF c
+        """;
+
+    private static (CandidateContact Contact, Guid? MergedInto) ReadCandidate(NpgsqlDataReader reader) =>
+        (new CandidateContact(reader.GetGuid(0), reader.GetBoolean(2)), reader.IsDBNull(1) ? null : reader.GetGuid(1));
 
     /// <summary>
     /// The identities held for <paramref name="keys"/> and their holders, locked as
@@ -107,46 +140,24 @@ internal sealed class IdentityStore(DbSession session)
             return (identities, holders);
         }
 
-        var kinds = keys.Select(k => k.Kind).ToArray();
-        var values = keys.Select(k => k.Value).ToArray();
         await session.OpenAsync(ct);
         await using var batch = session.CreateBatch();
         if (lockKeysFirst)
         {
             var locks = batch.CreateBatchCommand();
-            locks.CommandText = "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(@keys) WITH ORDINALITY AS t(k, n) ORDER BY n) s";
-            locks.Parameters.AddWithValue("keys", keys.Select(k => LockKey(workspaceId, k.Kind, k.Value)).Distinct().Order().ToArray());
+            locks.CommandText = LockKeysSql;
+            locks.Parameters.AddWithValue("keys", LockKeys(workspaceId, keys));
             batch.BatchCommands.Add(locks);
         }
 
         var load = batch.CreateBatchCommand();
-        load.CommandText = """
-            SELECT i.kind, i.value, i.contact_id, i.verified
-            FROM identity.identities i
-            JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
-            WHERE i.workspace_id = @w AND NOT i.raw
-            """;
-        load.Parameters.AddWithValue("w", workspaceId);
-        load.Parameters.AddWithValue("kinds", kinds);
-        load.Parameters.AddWithValue("values", values);
+        load.CommandText = LoadIdentitiesSql;
+        AddKeyParameters(load.Parameters, workspaceId, keys);
         batch.BatchCommands.Add(load);
 
         var lockHolders = batch.CreateBatchCommand();
-        lockHolders.CommandText = """
-            SELECT c.id, c.merged_into,
-                   EXISTS (SELECT 1 FROM identity.identities i
-                           WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
-            FROM identity.contacts c
-            WHERE c.workspace_id = @w AND c.id = ANY (ARRAY (
-                SELECT i.contact_id FROM identity.identities i
-                JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
-                WHERE i.workspace_id = @w AND NOT i.raw))
-            ORDER BY c.id
-            FOR KEY SHARE OF c
-            """;
-        lockHolders.Parameters.AddWithValue("w", workspaceId);
-        lockHolders.Parameters.AddWithValue("kinds", kinds);
-        lockHolders.Parameters.AddWithValue("values", values);
+        lockHolders.CommandText = LockHoldersSql("ARRAY (SELECT i.contact_id " + HeldKeys + ")");
+        AddKeyParameters(lockHolders.Parameters, workspaceId, keys);
         batch.BatchCommands.Add(lockHolders);
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -157,14 +168,14 @@ internal sealed class IdentityStore(DbSession session)
 
         while (await reader.ReadAsync(ct))
         {
-            var row = new ExistingIdentity(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetBoolean(3));
+            var row = ReadIdentity(reader);
             identities[(row.Kind, row.Value)] = row;
         }
 
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            holders.Add((new CandidateContact(reader.GetGuid(0), reader.GetBoolean(2)), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
+            holders.Add(ReadCandidate(reader));
         }
 
         return (identities, holders);
@@ -183,21 +194,13 @@ internal sealed class IdentityStore(DbSession session)
             return result;
         }
 
-        await using var command = await CommandAsync("""
-            SELECT c.id, c.merged_into,
-                   EXISTS (SELECT 1 FROM identity.identities i
-                           WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
-            FROM identity.contacts c
-            WHERE c.workspace_id = @w AND c.id = ANY(@ids)
-            ORDER BY c.id
-            FOR KEY SHARE OF c
-            """, ct);
+        await using var command = await CommandAsync(LockHoldersSql("@ids"), ct);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("ids", ids);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            result.Add((new CandidateContact(reader.GetGuid(0), reader.GetBoolean(2)), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
+            result.Add(ReadCandidate(reader));
         }
 
         return result;
