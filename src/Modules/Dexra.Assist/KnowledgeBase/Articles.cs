@@ -99,7 +99,7 @@ internal sealed class ArticleHandlers(AssistDbContext db, TimeProvider clock, Em
         article.SetBody(body.Body!);
         db.Articles.Add(article);
         await db.SaveChangesAsync(cancellationToken);
-        embeddings.Nudge();
+        embeddings.Wake();
         return article.ToInfo();
     }
 
@@ -135,7 +135,7 @@ internal sealed class ArticleHandlers(AssistDbContext db, TimeProvider clock, Em
 
         article.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
-        embeddings.Nudge();
+        embeddings.Wake();
         return article.ToInfo();
     }
 

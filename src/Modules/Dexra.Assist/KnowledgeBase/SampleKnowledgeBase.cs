@@ -93,7 +93,7 @@ internal sealed class SeedSampleKnowledgeBaseHandler(AssistDbContext db, TimePro
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        embeddings.Nudge();
+        embeddings.Wake();
         return added;
     }
 }

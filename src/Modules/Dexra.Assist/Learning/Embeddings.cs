@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using Dexra.Assist.Persistence;
 using Dexra.Assist.Retrieval;
+using Dexra.SharedKernel.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,26 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Dexra.Assist.Learning;
 
 /// <summary>Wakes the embedding worker when an article or resolved exchange changed, instead of waiting for its next round.</summary>
-internal sealed class EmbeddingSignal
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Nudge() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // The round's time is up: look for work anyway (another node may have written it).
-        }
-    }
-}
+internal sealed class EmbeddingSignal : WakeSignal;
 
 /// <summary>
 /// Embeds what retrieval searches: each section of a published article (with its title) and each

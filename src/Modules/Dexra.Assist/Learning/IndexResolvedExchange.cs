@@ -55,7 +55,7 @@ internal sealed class IndexResolvedExchange(AssistDbContext db, DbSession sessio
         // exchange is visible and then sleep a whole round.
         await session.AfterCommitAsync(_ =>
         {
-            embeddings.Nudge();
+            embeddings.Wake();
             return Task.CompletedTask;
         }, cancellationToken);
     }

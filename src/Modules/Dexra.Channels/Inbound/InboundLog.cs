@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dexra.Channels.Configuration;
 using Dexra.SharedKernel;
+using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Persistence;
 using NpgsqlTypes;
 
@@ -71,23 +72,4 @@ internal sealed class InboundLog(DbSession session, TimeProvider clock, InboundS
 }
 
 /// <summary>Wakes the processor as soon as something is appended, so latency stays low.</summary>
-internal sealed class InboundSignal
-{
-    private readonly System.Threading.Channels.Channel<bool> _channel = System.Threading.Channels.Channel.CreateBounded<bool>(
-        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
-
-    public void Wake() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-}
+internal sealed class InboundSignal : WakeSignal;

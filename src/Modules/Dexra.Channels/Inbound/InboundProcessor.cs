@@ -2,10 +2,10 @@ using System.Text.Json;
 using Dexra.Channels.Inbound.Media;
 using Dexra.Conversations.Contracts;
 using Dexra.Identity.Contracts;
+using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -255,7 +255,7 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
     private async Task MarkFailedAsync(LogRow row, Exception? failure, CancellationToken cancellationToken)
     {
         LogRowFailed(logger, failure, row.Id);
-        var delay = TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, Math.Min(row.Attempts + 1, 10))));
+        var delay = RetryDelay.AfterFailure(row.Attempts);
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         await using var update = session.CreateCommand("""
             UPDATE channels.inbound_events SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
@@ -293,37 +293,16 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
 }
 
 /// <summary>Drains the inbound log in the background, woken at once by every append.</summary>
-internal sealed partial class InboundProcessor(IServiceScopeFactory scopes, InboundSignal signal, ILogger<InboundProcessor> logger) : BackgroundService
+internal sealed partial class InboundProcessor(IServiceScopeFactory scopes, InboundSignal signal, ILogger<InboundProcessor> logger) : QueueDrainer(scopes, signal)
 {
-    private const int BatchSize = 200;
+    protected override int BatchSize => 200;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                int claimed;
-                do
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    claimed = await scope.ServiceProvider.GetRequiredService<InboundPipeline>().DrainBatchAsync(BatchSize, stoppingToken);
-                }
-                while (claimed == BatchSize && !stoppingToken.IsCancellationRequested);
+    protected override TimeSpan Poll => TimeSpan.FromSeconds(2);
 
-                await signal.WaitAsync(TimeSpan.FromSeconds(2), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogDrainFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override Task<int> DrainBatchAsync(IServiceProvider services, int size, CancellationToken cancellationToken) =>
+        services.GetRequiredService<InboundPipeline>().DrainBatchAsync(size, cancellationToken);
+
+    protected override void ReportFailure(Exception exception) => LogDrainFailed(logger, exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Draining the inbound log failed")]
     private static partial void LogDrainFailed(ILogger logger, Exception exception);

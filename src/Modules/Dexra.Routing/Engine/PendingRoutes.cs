@@ -1,10 +1,9 @@
-using System.Threading.Channels;
 using Dexra.Conversations.Contracts;
 using Dexra.Routing.Persistence;
+using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,25 +11,7 @@ using NpgsqlTypes;
 namespace Dexra.Routing.Engine;
 
 /// <summary>Wakes the routing worker when a transaction that opened conversations commits.</summary>
-internal sealed class RoutingSignal
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Wake() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-}
+internal sealed class RoutingSignal : WakeSignal;
 
 /// <summary>
 /// Routing of the conversations ingest opens, after ingest commits (ADR 0121). Ingest writes each
@@ -198,7 +179,7 @@ internal sealed partial class PendingRoutes(DbSession session, Router router, Ro
             WHERE workspace_id = @w AND conversation_id = @c
             """);
         update.Parameters.AddWithValue("error", error.Length > 2000 ? error[..2000] : error);
-        update.Parameters.AddWithValue("next", clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, Math.Min(attempts + 1, 10)))));
+        update.Parameters.AddWithValue("next", clock.GetUtcNow() + RetryDelay.AfterFailure(attempts));
         update.Parameters.AddWithValue("w", row.WorkspaceId);
         update.Parameters.AddWithValue("c", row.ConversationId);
         await update.ExecuteNonQueryAsync(ct);
@@ -210,37 +191,16 @@ internal sealed partial class PendingRoutes(DbSession session, Router router, Ro
 }
 
 /// <summary>Routes what ingest filed, woken by every commit that opened conversations; sweeps every few seconds for what a crash or another node left.</summary>
-internal sealed partial class RoutingWorker(IServiceScopeFactory scopes, RoutingSignal signal, ILogger<RoutingWorker> logger) : BackgroundService
+internal sealed partial class RoutingWorker(IServiceScopeFactory scopes, RoutingSignal signal, ILogger<RoutingWorker> logger) : QueueDrainer(scopes, signal)
 {
-    private const int BatchSize = 200;
+    protected override int BatchSize => 200;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                int taken;
-                do
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    taken = await scope.ServiceProvider.GetRequiredService<PendingRoutes>().RouteDueAsync(BatchSize, stoppingToken);
-                }
-                while (taken == BatchSize && !stoppingToken.IsCancellationRequested);
+    protected override TimeSpan Poll => TimeSpan.FromSeconds(5);
 
-                await signal.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogSweepFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override Task<int> DrainBatchAsync(IServiceProvider services, int size, CancellationToken cancellationToken) =>
+        services.GetRequiredService<PendingRoutes>().RouteDueAsync(size, cancellationToken);
+
+    protected override void ReportFailure(Exception exception) => LogSweepFailed(logger, exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Routing what ingest opened failed")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

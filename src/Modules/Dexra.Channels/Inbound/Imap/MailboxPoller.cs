@@ -1,6 +1,7 @@
 using Dexra.Channels.Configuration;
 using Dexra.Channels.Inbound.Parsers;
 using Dexra.Channels.Persistence;
+using Dexra.SharedKernel.Hosting;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
@@ -50,23 +51,7 @@ internal sealed record MailboxSettings(
 }
 
 /// <summary>Wakes the poller when a channel is created, changed or deleted on this node.</summary>
-internal sealed class MailboxScanSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Wake()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
+internal sealed class MailboxScanSignal : WakeSignal;
 
 /// <summary>
 /// Reads every email channel's IMAP mailbox into the inbound log, exactly as if the raw message had

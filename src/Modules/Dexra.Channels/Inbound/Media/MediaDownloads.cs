@@ -2,11 +2,11 @@ using System.Text.Json;
 using Dexra.Channels.Configuration;
 using Dexra.Channels.Widget;
 using Dexra.Conversations.Contracts;
+using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -266,65 +266,22 @@ internal sealed partial class MediaDownloads(
 }
 
 /// <summary>Wakes the media worker when a batch that scheduled files commits.</summary>
-internal sealed class MediaDownloadSignal
-{
-    private readonly System.Threading.Channels.Channel<bool> _channel = System.Threading.Channels.Channel.CreateBounded<bool>(
-        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
-
-    public void Wake() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-}
+internal sealed class MediaDownloadSignal : WakeSignal;
 
 /// <summary>Fetches provider media in the background, woken by each batch that scheduled some, polling every second otherwise.</summary>
 internal sealed partial class MediaDownloadWorker(IServiceScopeFactory scopes, MediaDownloadSignal signal, IOptions<MediaDownloadOptions> options, ILogger<MediaDownloadWorker> logger)
-    : BackgroundService
+    : QueueDrainer(scopes, signal)
 {
-    private const int BatchSize = 20;
+    protected override int BatchSize => 20;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
+    protected override TimeSpan Poll => TimeSpan.FromSeconds(1);
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                int claimed;
-                do
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    claimed = await scope.ServiceProvider.GetRequiredService<MediaDownloads>().RunBatchAsync(BatchSize, stoppingToken);
-                }
-                while (claimed == BatchSize && !stoppingToken.IsCancellationRequested);
+    protected override bool Enabled => options.Value.Enabled;
 
-                await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogWorkerFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override Task<int> DrainBatchAsync(IServiceProvider services, int size, CancellationToken cancellationToken) =>
+        services.GetRequiredService<MediaDownloads>().RunBatchAsync(size, cancellationToken);
+
+    protected override void ReportFailure(Exception exception) => LogWorkerFailed(logger, exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Downloading inbound media failed")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);
