@@ -45,6 +45,8 @@ internal static class DatabaseSetup
         builder.Services.AddScoped<DbSession>();
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService<DatabaseStartup>();
+        builder.Services.AddSingleton<FreshPlannerStatistics>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FreshPlannerStatistics>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: ["ready"]);
         return builder;
     }

@@ -52,7 +52,7 @@ internal sealed class InboundLog(DbSession session, TimeProvider clock, InboundS
                 }
 
                 await using var existing = session.CreateCommand(
-                    "SELECT id FROM channels.inbound_events WHERE workspace_id = @ws AND channel_id = @channel AND dedupe_key = @key");
+                    "SELECT id FROM channels.inbound_events WHERE workspace_id = (SELECT @ws) AND channel_id = @channel AND dedupe_key = @key");
                 existing.Parameters.AddWithValue("ws", channel.WorkspaceId);
                 existing.Parameters.AddWithValue("channel", channel.Id);
                 existing.Parameters.AddWithValue("key", e.DedupeKey);

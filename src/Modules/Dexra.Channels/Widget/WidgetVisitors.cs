@@ -237,7 +237,7 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
         await session.OpenAsync(ct);
         await using var select = session.CreateCommand("""
             SELECT message_id, conversation_id, received_at FROM channels.inbound_events
-            WHERE workspace_id = @ws AND channel_id = @channel AND sender_address = @visitor AND processed_at IS NOT NULL AND conversation_id IS NOT NULL
+            WHERE workspace_id = (SELECT @ws) AND channel_id = @channel AND sender_address = @visitor AND processed_at IS NOT NULL AND conversation_id IS NOT NULL
             ORDER BY received_at, id
             """);
         select.Parameters.AddWithValue("ws", visitor.WorkspaceId);
@@ -278,10 +278,15 @@ internal sealed class GetWidgetConversationVisitorsHandler(DbSession session) : 
         }
 
         await session.OpenAsync(cancellationToken);
+        // Driven from the workspace's widget channels, one index range per channel: a workspace
+        // without a widget costs one probe, and other channels' events are never read.
         await using var select = session.CreateCommand("""
-            SELECT DISTINCT e.conversation_id, e.sender_address FROM channels.inbound_events e
-            JOIN channels.channels c ON c.workspace_id = e.workspace_id AND c.id = e.channel_id AND c.type = 'web_widget'
-            WHERE e.workspace_id = @ws AND e.conversation_id = ANY(@ids) AND e.sender_address IS NOT NULL
+            SELECT DISTINCT e.conversation_id, e.sender_address FROM channels.channels c
+            CROSS JOIN LATERAL (
+                SELECT e.conversation_id, e.sender_address FROM channels.inbound_events e
+                WHERE e.workspace_id = c.workspace_id AND e.conversation_id = ANY(@ids) AND e.channel_id = c.id AND e.sender_address IS NOT NULL
+                OFFSET 0) e
+            WHERE c.workspace_id = (SELECT @ws) AND c.type = 'web_widget'
             """);
         select.Parameters.AddWithValue("ws", query.WorkspaceId);
         select.Parameters.AddWithValue("ids", query.ConversationIds.ToArray());

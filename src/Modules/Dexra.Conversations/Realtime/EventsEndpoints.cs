@@ -21,7 +21,7 @@ internal sealed class ListEventsHandler(DbSession session) : IQueryHandler<ListE
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         await using var cmd = session.CreateCommand(
             "SELECT sequence, type, conversation_id, assignee_id, team_id, payload::text, at FROM conversations.realtime_events " +
-            "WHERE workspace_id = @w AND sequence > @after ORDER BY sequence LIMIT @limit");
+            "WHERE workspace_id = (SELECT @w) AND sequence > @after ORDER BY sequence LIMIT @limit");
         cmd.Parameters.AddWithValue("w", query.WorkspaceId);
         cmd.Parameters.AddWithValue("after", query.After);
         cmd.Parameters.AddWithValue("limit", query.Limit);

@@ -82,11 +82,17 @@ internal sealed class IdentityStore(DbSession session)
         return result;
     }
 
-    /// <summary>The live identities among the keys <c>@kinds</c>/<c>@values</c> of workspace <c>@w</c>.</summary>
+    /// <summary>
+    /// The live identities among the keys <c>@kinds</c>/<c>@values</c> of workspace <c>@w</c>: one
+    /// primary-key probe per key, whatever the statistics say (ADR 0122; as a join, a new workspace's
+    /// stale statistics had the planner hash every identity of the workspace).
+    /// </summary>
     private const string HeldKeys = """
-        FROM identity.identities i
-        JOIN unnest(@kinds, @values) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value
-        WHERE i.workspace_id = @w AND NOT i.raw
+        FROM unnest(@kinds, @values) AS k(kind, value)
+        CROSS JOIN LATERAL (
+            SELECT i.kind, i.value, i.contact_id, i.verified FROM identity.identities i
+            WHERE i.workspace_id = (SELECT @w) AND i.kind = k.kind AND i.value = k.value AND NOT i.raw
+            LIMIT 1) i
         """;
 
     private const string LoadIdentitiesSql = "SELECT i.kind, i.value, i.contact_id, i.verified " + HeldKeys;
@@ -108,9 +114,9 @@ internal sealed class IdentityStore(DbSession session)
     private static string LockHoldersSql(string ids) => $"""
         SELECT c.id, c.merged_into,
                EXISTS (SELECT 1 FROM identity.identities i
-                       WHERE i.workspace_id = c.workspace_id AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
+                       WHERE i.workspace_id = (SELECT @w) AND i.contact_id = c.id AND i.verified AND NOT i.raw AND i.kind <> 'widget')
         FROM identity.contacts c
-        WHERE c.workspace_id = @w AND c.id = ANY ({ids})
+        WHERE c.workspace_id = (SELECT @w) AND c.id = ANY ({ids})
         ORDER BY c.id
         FOR KEY SHARE OF c
         """;
@@ -315,7 +321,7 @@ internal sealed class IdentityStore(DbSession session)
             SELECT t.n, o.id, 'name', t.name FROM unnest(@name_ords, @name_ids, @names) AS t(n, id, name)
             CROSS JOIN LATERAL (
                 SELECT c.id FROM identity.contacts c
-                WHERE c.workspace_id = @w AND c.id <> t.id AND c.merged_into IS NULL AND c.name IS NOT NULL AND lower(c.name) = lower(t.name)
+                WHERE c.workspace_id = (SELECT @w) AND c.id <> t.id AND c.merged_into IS NULL AND c.name IS NOT NULL AND lower(c.name) = lower(t.name)
                   AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, NotLater, "c.id")}
                 ORDER BY c.created_at DESC LIMIT 5) o
             UNION ALL
@@ -323,7 +329,7 @@ internal sealed class IdentityStore(DbSession session)
             CROSS JOIN LATERAL (
                 SELECT i.contact_id, i.value FROM identity.identities i
                 JOIN identity.contacts c ON c.workspace_id = i.workspace_id AND c.id = i.contact_id
-                WHERE i.workspace_id = @w AND i.kind = 'email' AND i.match_key = t.key AND i.value <> t.value
+                WHERE i.workspace_id = (SELECT @w) AND i.kind = 'email' AND i.match_key = t.key AND i.value <> t.value
                   AND i.contact_id <> t.id AND NOT i.raw AND c.merged_into IS NULL
                   AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, NotLater, "i.contact_id")}
                 LIMIT 10) o
@@ -399,7 +405,7 @@ internal sealed class IdentityStore(DbSession session)
         await using var command = await CommandAsync("""
             UPDATE identity.identities i SET verified = true
             FROM unnest(@kinds, @values) AS k(kind, value)
-            WHERE i.workspace_id = @w AND i.kind = k.kind AND i.value = k.value AND NOT i.verified
+            WHERE i.workspace_id = (SELECT @w) AND i.kind = k.kind AND i.value = k.value AND NOT i.verified
             """, ct);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("kinds", identities.Select(i => i.Kind).ToArray());
@@ -408,15 +414,11 @@ internal sealed class IdentityStore(DbSession session)
     }
 
     public Task TouchAsync(Guid workspaceId, Guid contactId, string? name, DateTimeOffset now, CancellationToken ct) =>
-        TouchManyAsync(workspaceId, [(contactId, name)], now, ct);
-
-    /// <summary>Marks contacts as just seen, and names those still unnamed; one statement for the whole batch.</summary>
-    public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, CancellationToken ct) =>
-        await TouchManyAsync(workspaceId, contacts, now, atCommit: false, ct);
+        TouchManyAsync(workspaceId, [(contactId, name)], now, atCommit: false, ct);
 
     /// <summary>
-    /// As <see cref="TouchManyAsync(Guid, IReadOnlyList{ValueTuple{Guid, string}}, DateTimeOffset, CancellationToken)"/>;
-    /// with <paramref name="atCommit"/> the statement is queued to run with the transaction's commit
+    /// Marks contacts as just seen, and names those still unnamed; one statement for the whole batch.
+    /// With <paramref name="atCommit"/> the statement is queued to run with the transaction's commit
     /// (<see cref="DbSession.AtCommitAsync"/>), for a caller after whom nothing in the transaction reads the touched columns.
     /// </summary>
     public async Task TouchManyAsync(Guid workspaceId, IReadOnlyList<(Guid ContactId, string? Name)> contacts, DateTimeOffset now, bool atCommit, CancellationToken ct)
@@ -441,13 +443,13 @@ internal sealed class IdentityStore(DbSession session)
                 SELECT c.id, t.name
                 FROM identity.contacts c
                 JOIN unnest(@ids, @names) AS t(id, name) ON c.id = t.id
-                WHERE c.workspace_id = @w
+                WHERE c.workspace_id = (SELECT @w)
                   AND (c.updated_at < @now - interval '1 minute' OR (c.name IS NULL AND t.name IS NOT NULL))
                 ORDER BY c.id
                 FOR NO KEY UPDATE OF c)
             UPDATE identity.contacts c SET name = COALESCE(c.name, due.name), updated_at = GREATEST(c.updated_at, @now)
             FROM due
-            WHERE c.workspace_id = @w AND c.id = due.id
+            WHERE c.workspace_id = (SELECT @w) AND c.id = due.id
             """);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());
@@ -497,7 +499,7 @@ internal sealed class IdentityStore(DbSession session)
         await using var command = await CommandAsync("""
             SELECT i.contact_id, i.value FROM identity.identities i
             JOIN identity.contacts c ON c.workspace_id = i.workspace_id AND c.id = i.contact_id
-            WHERE i.workspace_id = @w AND i.kind = 'email' AND i.match_key = @key AND i.value <> @value
+            WHERE i.workspace_id = (SELECT @w) AND i.kind = 'email' AND i.match_key = @key AND i.value <> @value
               AND i.contact_id <> @c AND NOT i.raw AND c.merged_into IS NULL
             LIMIT 10
             """, ct);
@@ -519,7 +521,7 @@ internal sealed class IdentityStore(DbSession session)
     {
         await using var command = await CommandAsync("""
             SELECT id FROM identity.contacts
-            WHERE workspace_id = @w AND id <> @c AND merged_into IS NULL AND name IS NOT NULL AND lower(name) = lower(@name)
+            WHERE workspace_id = (SELECT @w) AND id <> @c AND merged_into IS NULL AND name IS NOT NULL AND lower(name) = lower(@name)
             ORDER BY created_at DESC
             LIMIT 5
             """, ct);
@@ -539,7 +541,7 @@ internal sealed class IdentityStore(DbSession session)
     public async Task<Guid?> FindContactByIdentityAsync(Guid workspaceId, string kind, string value, CancellationToken ct)
     {
         await using var command = await CommandAsync(
-            "SELECT contact_id FROM identity.identities WHERE workspace_id = @w AND kind = @kind AND value = @value AND NOT raw", ct);
+            "SELECT contact_id FROM identity.identities WHERE workspace_id = (SELECT @w) AND kind = @kind AND value = @value AND NOT raw", ct);
         command.Parameters.AddWithValue("w", workspaceId);
         command.Parameters.AddWithValue("kind", kind);
         command.Parameters.AddWithValue("value", value);
@@ -558,7 +560,7 @@ internal sealed class IdentityStore(DbSession session)
         var ids = contactIds.Distinct().ToArray();
         await using (var command = await CommandAsync("""
             SELECT id, name, merged_into, created_at, updated_at FROM identity.contacts
-            WHERE workspace_id = @w AND id = ANY(@ids)
+            WHERE workspace_id = (SELECT @w) AND id = ANY(@ids)
             """, ct))
         {
             command.Parameters.AddWithValue("w", workspaceId);
@@ -578,7 +580,7 @@ internal sealed class IdentityStore(DbSession session)
 
         await using (var command = await CommandAsync("""
             SELECT contact_id, kind, value, verified, raw FROM identity.identities
-            WHERE workspace_id = @w AND contact_id = ANY(@ids)
+            WHERE workspace_id = (SELECT @w) AND contact_id = ANY(@ids)
             ORDER BY first_seen_at, kind, value
             """, ct))
         {
