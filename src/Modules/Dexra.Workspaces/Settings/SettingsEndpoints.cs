@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using PhoneNumbers;
 
 namespace Dexra.Workspaces.Settings;
@@ -36,22 +37,26 @@ internal sealed class UpdateSettingsValidator : AbstractValidator<UpdateWorkspac
     private static bool BeATimeZone(string? zone) => TimeZoneInfo.TryFindSystemTimeZoneById(zone ?? "", out _);
 }
 
-internal sealed class SettingsHandlers(WorkspacesDbContext db, IMemoryCache cache)
-    : IQueryHandler<GetWorkspaceSettings, WorkspaceSettings?>, ICommandHandler<UpdateWorkspaceSettings, WorkspaceSettings>
+/// <summary>
+/// Settings are read for every inbound batch; a short cache keeps that off the database. The
+/// DbContext is resolved only on a miss: building one and enlisting it in the batch's transaction
+/// cost more host CPU than the whole cached read (a profile of the ingest path at 200 messages/s).
+/// </summary>
+internal sealed class GetWorkspaceSettingsHandler(IServiceProvider services, IMemoryCache cache) : IQueryHandler<GetWorkspaceSettings, WorkspaceSettings?>
 {
-    // Settings are read for every inbound batch; a short cache keeps that off the database.
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
 
     public async ValueTask<WorkspaceSettings?> Handle(GetWorkspaceSettings query, CancellationToken cancellationToken)
     {
-        var key = CacheKey(query.WorkspaceId);
+        var key = SettingsHandlers.CacheKey(query.WorkspaceId);
         if (cache.TryGetValue(key, out WorkspaceSettings? settings))
         {
             return settings;
         }
 
+        var db = services.GetRequiredService<WorkspacesDbContext>();
         var workspace = await db.Workspaces.AsNoTracking().SingleOrDefaultAsync(w => w.Id == query.WorkspaceId, cancellationToken);
-        settings = workspace is null ? null : ToSettings(workspace);
+        settings = workspace is null ? null : SettingsHandlers.ToSettings(workspace);
         if (settings is not null)
         {
             cache.Set(key, settings, CacheFor);
@@ -59,7 +64,10 @@ internal sealed class SettingsHandlers(WorkspacesDbContext db, IMemoryCache cach
 
         return settings;
     }
+}
 
+internal sealed class SettingsHandlers(WorkspacesDbContext db, IMemoryCache cache) : ICommandHandler<UpdateWorkspaceSettings, WorkspaceSettings>
+{
     public async ValueTask<WorkspaceSettings> Handle(UpdateWorkspaceSettings body, CancellationToken cancellationToken)
     {
         var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Id == body.WorkspaceId, cancellationToken)
@@ -77,7 +85,7 @@ internal sealed class SettingsHandlers(WorkspacesDbContext db, IMemoryCache cach
     public static WorkspaceSettings ToSettings(Workspace w) =>
         new(w.Id, w.Name, w.DefaultPhoneRegion, w.ContinuityWindowHours, w.TimeZone, w.AutoAssign);
 
-    private static string CacheKey(Guid workspaceId) => $"workspace-settings:{workspaceId}";
+    public static string CacheKey(Guid workspaceId) => $"workspace-settings:{workspaceId}";
 }
 
 internal static class SettingsEndpoints
