@@ -1,4 +1,5 @@
 using Dexra.Channels.Persistence;
+using Dexra.SharedKernel.Hosting;
 using Dexra.SharedKernel.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -36,7 +37,7 @@ internal sealed class MailboxCursors(ChannelsDbContext db, DbSession session)
             INSERT INTO channels.mailbox_cursors (workspace_id, channel_id, folder, uid_validity, last_uid, last_error, last_error_at)
             VALUES (@ws, @channel, @folder, 0, 0, @error, @at)
             ON CONFLICT (workspace_id, channel_id) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at
-            """, ct, ("ws", workspaceId), ("channel", channelId), ("folder", folder), ("error", error.Length > 2000 ? error[..2000] : error), ("at", at));
+            """, ct, ("ws", workspaceId), ("channel", channelId), ("folder", folder), ("error", LastError.Clip(error)), ("at", at));
 
     private async Task ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {

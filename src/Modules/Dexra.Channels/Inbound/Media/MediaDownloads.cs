@@ -191,7 +191,7 @@ internal sealed partial class MediaDownloads(
         complete.Parameters.AddWithValue("now", clock.GetUtcNow());
         complete.Parameters.AddWithValue("outcome", outcome);
         complete.Parameters.AddWithValue("attachment", (object?)attachmentId ?? DBNull.Value);
-        complete.Parameters.AddWithValue("error", (object?)Truncate(error) ?? DBNull.Value);
+        complete.Parameters.AddWithValue("error", (object?)LastError.Clip(error) ?? DBNull.Value);
         complete.Parameters.AddWithValue("ws", job.WorkspaceId);
         complete.Parameters.AddWithValue("id", job.Id);
         if (await complete.ExecuteNonQueryAsync(ct) == 0)
@@ -249,14 +249,12 @@ internal sealed partial class MediaDownloads(
             WHERE workspace_id = @ws AND id = @id AND completed_at IS NULL
             """);
         update.Parameters.AddWithValue("next", clock.GetUtcNow() + delay);
-        update.Parameters.AddWithValue("error", Truncate(error)!);
+        update.Parameters.AddWithValue("error", LastError.Clip(error)!);
         update.Parameters.AddWithValue("ws", job.WorkspaceId);
         update.Parameters.AddWithValue("id", job.Id);
         await update.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
-
-    private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] : text;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing back {Count} claimed media downloads at shutdown failed; they come back when their lease ends")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, int count);
