@@ -15,6 +15,9 @@ public abstract class QueueDrainer(IServiceScopeFactory scopes, WakeSignal signa
     /// <summary>How long to wait for a wake before looking anyway (for what a crash or another node left).</summary>
     protected abstract TimeSpan Poll { get; }
 
+    /// <summary>How long to let work gather after a wake (or a poll) before draining it; none by default.</summary>
+    protected virtual TimeSpan GatherAfterWake => TimeSpan.Zero;
+
     /// <summary>Whether this node drains at all (checked once, at start).</summary>
     protected virtual bool Enabled => true;
 
@@ -43,6 +46,10 @@ public abstract class QueueDrainer(IServiceScopeFactory scopes, WakeSignal signa
                 while (taken == BatchSize && !stoppingToken.IsCancellationRequested);
 
                 await signal.WaitAsync(Poll, stoppingToken);
+                if (GatherAfterWake > TimeSpan.Zero)
+                {
+                    await Task.Delay(GatherAfterWake, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

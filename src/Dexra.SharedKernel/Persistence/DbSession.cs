@@ -75,8 +75,9 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
     /// <summary>
     /// Queues a write to run just before the current transaction commits, in one round trip with
     /// every other write queued so (in the order queued), or at once when no transaction is running.
-    /// For writes that nothing later in the transaction reads: marking inbound events processed,
-    /// appending realtime events, touching contacts. On a 2-core host a round trip under load costs
+    /// For writes that nothing later in the transaction reads: an ingest batch's conversations,
+    /// messages and timeline items, marking inbound events processed, appending realtime events,
+    /// touching contacts. A caller that must read them first calls <see cref="FlushQueuedWritesAsync"/>. On a 2-core host a round trip under load costs
     /// more than the statement, and a batch of ingest made one per such write. A statement that
     /// returns rows must come with <paramref name="read"/>, which gets the reader on its rows; one
     /// that returns none must come without. A failure fails the commit: the transaction rolls back.
@@ -93,6 +94,12 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable, I
         _atCommit.Add((command, read));
         await tx.CommitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Runs the writes queued by <see cref="AtCommitAsync"/> now, in one round trip, for a caller
+    /// about to read what they write in the same transaction.
+    /// </summary>
+    public Task FlushQueuedWritesAsync(CancellationToken cancellationToken = default) => RunAtCommitAsync(cancellationToken);
 
     private async Task RunAtCommitAsync(CancellationToken cancellationToken)
     {

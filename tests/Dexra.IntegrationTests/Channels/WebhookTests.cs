@@ -2,7 +2,11 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Dexra.Channels.Inbound;
 using Dexra.IntegrationTests.Infrastructure;
+using Dexra.IntegrationTests.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Dexra.IntegrationTests.Channels;
 
@@ -244,6 +248,58 @@ public sealed class WebhookTests(WorkspaceFixture fixture) : IClassFixture<Works
         update.ExternalId.ShouldBe("CA5f1b0c");
         update.Call!.DurationSeconds.ShouldBe(125);
         update.Call.Status.ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task A_call_and_its_status_processed_in_one_batch_leave_the_call_completed()
+    {
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "voice", new { accountSid = "AC0456", authToken = "batch-token", fromNumber = "+15005550007", publicBaseUrl = "https://dexra.example.com" });
+        using var client = fixture.App.CreateClient();
+        var callSid = $"CA{Guid.NewGuid():N}";
+        var ringing = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["CallSid"] = callSid, ["AccountSid"] = "AC0456", ["From"] = "+14155550142", ["To"] = "+15005550007", ["CallStatus"] = "ringing", ["Direction"] = "inbound", ["ApiVersion"] = "2010-04-01" };
+        var completed = new SortedDictionary<string, string>(ringing, StringComparer.Ordinal) { ["CallStatus"] = "completed", ["CallDuration"] = "125" };
+        foreach (var form in new[] { ringing, completed })
+        {
+            var body = Encoding.UTF8.GetBytes(string.Join("&", form.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
+            (await client.PostAsync(url, body, "application/x-www-form-urlencoded", ("X-Twilio-Signature", Twilio("batch-token", "https://dexra.example.com" + url, form)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var dataSource = fixture.App.Services.GetRequiredService<NpgsqlDataSource>();
+        async Task<long> ScalarAsync(string sql)
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            command.Parameters.AddWithValue("c", id);
+            command.Parameters.AddWithValue("sid", callSid);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        async Task UntilAsync(string sql)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await ScalarAsync(sql) == 0 && DateTime.UtcNow < deadline)
+            {
+                fixture.App.Services.GetRequiredService<InboundSignal>().Wake();
+                await Task.Delay(50);
+            }
+
+            (await ScalarAsync(sql)).ShouldBe(1, sql);
+        }
+
+        const string Done = "SELECT (count(*) FILTER (WHERE processed_at IS NULL) = 0 AND count(*) = 2)::int FROM channels.inbound_events WHERE channel_id = @c";
+        const string Completed = "SELECT count(*) FROM conversations.messages WHERE channel_id = @c AND external_id = @sid AND call->>'status' = 'completed' AND (call->>'durationSeconds')::int = 125";
+        await UntilAsync(Done);
+        await UntilAsync(Completed);
+
+        // Now both events again, claimed together: the call's message is written in the batch's
+        // last round trip, so the status must see it there first.
+        await ScalarAsync("""
+            WITH gone AS (DELETE FROM conversations.messages WHERE channel_id = @c AND external_id = @sid RETURNING 1),
+                 again AS (UPDATE channels.inbound_events SET processed_at = NULL, message_id = NULL, contact_id = NULL, conversation_id = NULL, next_attempt_at = now()
+                           WHERE channel_id = @c RETURNING 1)
+            SELECT (SELECT count(*) FROM gone) * 10 + (SELECT count(*) FROM again)
+            """).ShouldBeAsync(12);
+        await UntilAsync(Done);
+        await UntilAsync(Completed);
     }
 
     [Fact]

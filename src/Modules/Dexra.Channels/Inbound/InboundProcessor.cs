@@ -33,66 +33,36 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         """;
 
     /// <summary>Claims and processes one batch; answers how many rows it claimed.</summary>
-    public async Task<int> DrainBatchAsync(int size, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<LogRow> rows;
-        Exception? failure = null;
-        await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
-        {
-            // The rows are picked by walking the pending index in its order, and nothing else: a plain
-            // index scan marks the entries of rows processed meanwhile as dead as it passes them, so
-            // later claims skip them, and it stops after the batch. A bitmap scan and a sort instead
-            // read the whole backlog and every dead entry until the next vacuum on every claim (7 ms
-            // per claim after 3,000 messages, 100-800 ms with a backlog of 10,000 in a burst). The
-            // planner picks that whenever its statistics still say the queue is nearly empty, which
-            // in a burst they do, so sorting is ruled out for this one statement (and only it: a
-            // disabled plan type costs 10^10, which would make every later statement look expensive).
-            await using var claim = session.CreateCommand("SET LOCAL enable_sort = off; " + SelectRows + """
-                 WHERE e.processed_at IS NULL AND e.next_attempt_at <= now()
-                ORDER BY e.next_attempt_at LIMIT @n FOR UPDATE OF e SKIP LOCKED;
-                RESET enable_sort
-                """);
-            claim.Parameters.AddWithValue("n", size);
-            rows = await ReadAsync(claim, cancellationToken);
-            if (rows.Count == 0)
+    public Task<int> DrainBatchAsync(int size, CancellationToken cancellationToken) =>
+        session.HandleClaimedAsync(
+            async ct =>
             {
-                await tx.CommitAsync(cancellationToken);
-                return 0;
-            }
-
-            try
-            {
-                await HandleAsync(rows, cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-                return rows.Count;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                failure = e;
-            }
-        }
-
-        if (rows.Count == 1)
-        {
-            await MarkFailedAsync(rows[0], failure, cancellationToken);
-            return 1;
-        }
-
-        // One bad row must not hold back the rest: retry them one by one.
-        foreach (var row in rows)
-        {
-            try
-            {
-                await ProcessOneAsync(row.WorkspaceId, row.Id, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                // The rows are picked by walking the pending index in its order, and nothing else: a plain
+                // index scan marks the entries of rows processed meanwhile as dead as it passes them, so
+                // later claims skip them, and it stops after the batch. A bitmap scan and a sort instead
+                // read the whole backlog and every dead entry until the next vacuum on every claim (7 ms
+                // per claim after 3,000 messages, 100-800 ms with a backlog of 10,000 in a burst). The
+                // planner picks that whenever its statistics still say the queue is nearly empty, which
+                // in a burst they do, so sorting is ruled out for this one statement (and only it: a
+                // disabled plan type costs 10^10, which would make every later statement look expensive).
+                await using var claim = session.CreateCommand("SET LOCAL enable_sort = off; " + SelectRows + """
+                     WHERE e.processed_at IS NULL AND e.next_attempt_at <= now()
+                    ORDER BY e.next_attempt_at LIMIT @n FOR UPDATE OF e SKIP LOCKED;
+                    RESET enable_sort
+                    """);
+                claim.Parameters.AddWithValue("n", size);
+                return await ReadAsync(claim, ct);
+            },
+            HandleAsync,
+            MarkFailedAsync,
+            // Processing a row alone marks it failed itself when it fails.
+            (row, ct) => ProcessOneAsync(row.WorkspaceId, row.Id, ct),
+            (row, e, _) =>
             {
                 LogRowFailed(logger, e, row.Id);
-            }
-        }
-
-        return rows.Count;
-    }
+                return Task.CompletedTask;
+            },
+            cancellationToken);
 
     /// <summary>Processes one row now (the API channel answers with its ids); waits for a concurrent claim.</summary>
     public async Task<ProcessedIds> ProcessOneAsync(Guid workspaceId, Guid id, CancellationToken cancellationToken)
@@ -102,7 +72,7 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         ProcessedIds ids;
         await using (var tx = await session.BeginAsync(cancellationToken: cancellationToken))
         {
-            await using var select = session.CreateCommand(SelectRows + " WHERE e.workspace_id = @ws AND e.id = @id FOR UPDATE");
+            await using var select = session.CreateCommand(SelectRows + " WHERE e.workspace_id = (SELECT @ws) AND e.id = @id FOR UPDATE");
             select.Parameters.AddWithValue("ws", workspaceId);
             select.Parameters.AddWithValue("id", id);
             row = (await ReadAsync(select, cancellationToken)).SingleOrDefault() ?? throw new InvalidOperationException($"Inbound event {id} is not in the log.");
@@ -194,7 +164,14 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
                 await media.ScheduleAsync(messages.Select((x, i) => (x.row.WorkspaceId, x.row.ChannelId, x.row.ChannelType, x.row.Event, recorded[i].MessageId)), cancellationToken);
             }
 
-            foreach (var (row, index) in workspace.Where(x => x.row.Event.Kind != EventKinds.Message))
+            var others = workspace.Where(x => x.row.Event.Kind != EventKinds.Message).ToList();
+            if (others.Count > 0)
+            {
+                // A call's status can follow the call's own message in one batch: its row must be there to update.
+                await session.FlushQueuedWritesAsync(cancellationToken);
+            }
+
+            foreach (var (row, index) in others)
             {
                 var e = row.Event;
                 if (e.Kind == EventKinds.Status)
@@ -259,9 +236,9 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         await using var update = session.CreateCommand("""
             UPDATE channels.inbound_events SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next
-            WHERE workspace_id = @ws AND id = @id AND processed_at IS NULL
+            WHERE workspace_id = (SELECT @ws) AND id = @id AND processed_at IS NULL
             """);
-        update.Parameters.AddWithValue("error", (failure?.Message ?? "unknown").Length > 2000 ? failure!.Message[..2000] : failure?.Message ?? "unknown");
+        update.Parameters.AddWithValue("error", LastError.Clip(failure?.Message ?? "unknown"));
         update.Parameters.AddWithValue("next", clock.GetUtcNow() + delay);
         update.Parameters.AddWithValue("ws", row.WorkspaceId);
         update.Parameters.AddWithValue("id", row.Id);

@@ -8,6 +8,7 @@ using Dexra.SharedKernel.Persistence;
 using Dexra.Workspaces.Contracts;
 using FluentValidation;
 using Mediator;
+using Npgsql;
 
 namespace Dexra.Conversations.Ingest;
 
@@ -62,7 +63,7 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
 
         if (threadIds.Length > 0)
         {
-            foreach (var c in await store.QueryConversationsAsync("workspace_id = @w AND id = ANY(@ids)", p =>
+            foreach (var c in await store.QueryConversationsAsync("workspace_id = (SELECT @w) AND id = ANY(@ids)", p =>
             {
                 p.AddWithValue("w", w);
                 p.AddWithValue("ids", threadIds);
@@ -134,25 +135,27 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
 
         if (newMessages.Count > 0)
         {
-            // One statement per table for the whole batch, sent in one round trip.
-            var batch = session.CreateBatch();
-            await using (batch)
+            // One statement per table for the whole batch, queued to the commit's round trip
+            // (ADR 0121): nothing later in an ingest transaction reads these rows, and a caller
+            // that does (a call's status in the same batch) flushes the queue first.
+            var writes = new List<NpgsqlBatchCommand>();
+            var opened = dirty.Where(created.Contains).Select(id => conversations[id]).ToList();
+            var changed = dirty.Where(id => !created.Contains(id)).Select(id => conversations[id]).ToList();
+            if (opened.Count > 0)
             {
-                var opened = dirty.Where(created.Contains).Select(id => conversations[id]).ToList();
-                var changed = dirty.Where(id => !created.Contains(id)).Select(id => conversations[id]).ToList();
-                if (opened.Count > 0)
-                {
-                    ConversationStore.AddInsertMany(batch, opened);
-                }
+                ConversationStore.AddInsertMany(writes, opened);
+            }
 
-                if (changed.Count > 0)
-                {
-                    ConversationStore.AddInboundUpdateMany(batch, changed);
-                }
+            if (changed.Count > 0)
+            {
+                ConversationStore.AddInboundUpdateMany(writes, changed);
+            }
 
-                ConversationStore.AddInsertMany(batch, newMessages);
-                ConversationStore.AddInsertMany(batch, items);
-                await batch.ExecuteNonQueryAsync(cancellationToken);
+            ConversationStore.AddInsertMany(writes, newMessages);
+            ConversationStore.AddInsertMany(writes, items);
+            foreach (var write in writes)
+            {
+                await session.AtCommitAsync(write, cancellationToken: cancellationToken);
             }
 
             foreach (var id in dirty)
@@ -333,10 +336,12 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
             batch.BatchCommands.Add(locks);
 
             var recorded = batch.CreateBatchCommand();
+            // One index probe per message, whatever the statistics say (ADR 0122): as a join, a burst's
+            // stale statistics had the planner read every message of the workspace into a hash table.
             recorded.CommandText =
-                "SELECT m.channel_id, m.external_id, m.id, m.conversation_id, m.contact_id FROM conversations.messages m " +
-                "JOIN unnest(@c, @e) AS k(channel_id, external_id) ON m.channel_id = k.channel_id AND m.external_id = k.external_id " +
-                "WHERE m.workspace_id = @w";
+                "SELECT k.channel_id, k.external_id, m.id, m.conversation_id, m.contact_id FROM unnest(@c, @e) AS k(channel_id, external_id) " +
+                "CROSS JOIN LATERAL (SELECT m.id, m.conversation_id, m.contact_id FROM conversations.messages m " +
+                "WHERE m.workspace_id = (SELECT @w) AND m.channel_id = k.channel_id AND m.external_id = k.external_id LIMIT 1) m";
             recorded.Parameters.AddWithValue("w", w);
             recorded.Parameters.AddWithValue("c", messages.Select(m => m.ChannelId).ToArray());
             recorded.Parameters.AddWithValue("e", messages.Select(m => m.ExternalId).ToArray());
@@ -345,9 +350,9 @@ internal sealed class RecordInboundMessagesHandler(DbSession session, Conversati
             // Each contact's conversation that a new message would join: the latest unresolved one, else the latest.
             var current = batch.CreateBatchCommand();
             current.CommandText =
-                $"SELECT {ConversationStore.ConversationColumns} FROM conversations.conversations WHERE (workspace_id, id) IN (" +
-                "SELECT DISTINCT ON (contact_id) workspace_id, id FROM conversations.conversations " +
-                "WHERE workspace_id = @w AND contact_id = ANY(@ids) ORDER BY contact_id, (status <> 'resolved') DESC, last_activity_at DESC, id DESC)";
+                $"SELECT {ConversationStore.ConversationColumns} FROM conversations.conversations WHERE workspace_id = (SELECT @w) AND id IN (" +
+                "SELECT DISTINCT ON (contact_id) id FROM conversations.conversations " +
+                "WHERE workspace_id = (SELECT @w) AND contact_id = ANY(@ids) ORDER BY contact_id, (status <> 'resolved') DESC, last_activity_at DESC, id DESC)";
             current.Parameters.AddWithValue("w", w);
             current.Parameters.AddWithValue("ids", sortedContactIds);
             batch.BatchCommands.Add(current);

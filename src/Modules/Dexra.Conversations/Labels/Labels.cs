@@ -132,7 +132,7 @@ internal sealed class LabelHandlers(ConversationsDbContext db, DbSession session
             var batch = session.CreateBatch();
             await using (batch)
             {
-                ConversationStore.AddUpdate(batch, conversation);
+                ConversationStore.AddUpdate(batch.BatchCommands, conversation);
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 

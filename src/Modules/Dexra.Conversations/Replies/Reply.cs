@@ -100,9 +100,9 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
         var batch = session.CreateBatch();
         await using (batch)
         {
-            ConversationStore.AddUpdate(batch, conversation);
-            ConversationStore.AddInsert(batch, message);
-            ConversationStore.AddInsert(batch, ConversationStore.ForMessage(message, command.Private ? TimelineItemTypes.Note : TimelineItemTypes.Message));
+            ConversationStore.AddUpdate(batch.BatchCommands, conversation);
+            ConversationStore.AddInsert(batch.BatchCommands, message);
+            ConversationStore.AddInsert(batch.BatchCommands, ConversationStore.ForMessage(message, command.Private ? TimelineItemTypes.Note : TimelineItemTypes.Message));
             if (!command.Private)
             {
                 var outbox = batch.CreateBatchCommand();

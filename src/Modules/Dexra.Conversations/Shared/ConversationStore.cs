@@ -50,7 +50,7 @@ internal sealed class ConversationStore(DbSession session)
     {
         await session.OpenAsync(ct);
         await using var cmd = session.CreateCommand(
-            $"SELECT {ConversationColumns} FROM conversations.conversations WHERE workspace_id = @w AND id = @id" + (forUpdate ? " FOR UPDATE" : ""));
+            $"SELECT {ConversationColumns} FROM conversations.conversations WHERE workspace_id = (SELECT @w) AND id = @id" + (forUpdate ? " FOR UPDATE" : ""));
         cmd.Parameters.AddWithValue("w", workspaceId);
         cmd.Parameters.AddWithValue("id", id);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -84,15 +84,15 @@ internal sealed class ConversationStore(DbSession session)
         return list;
     }
 
-    public static void AddInsert(NpgsqlBatch batch, Conversation c) => AddInsertMany(batch, [c]);
+    public static void AddInsert(ICollection<NpgsqlBatchCommand> commands, Conversation c) => AddInsertMany(commands, [c]);
 
     /// <summary>
     /// Inserts many conversations in one statement. The ingest hot path writes a batch's rows this
     /// way, so PostgreSQL parses and plans one statement per table per batch instead of one per row
     /// (which was most of its work per message).
     /// </summary>
-    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows) =>
-        AddConversationStatement(batch, rows, $"""
+    public static void AddInsertMany(ICollection<NpgsqlBatchCommand> commands, IReadOnlyList<Conversation> rows) =>
+        AddConversationStatement(commands, rows, $"""
             INSERT INTO conversations.conversations ({ConversationColumns})
             SELECT t.workspace_id, t.id, t.contact_id, t.status, t.assignee_id, t.team_id, t.priority, {TextArray("t.labels")}, {UuidArray("t.channel_ids")},
                    t.last_inbound_channel_id, t.last_inbound_channel_type, t.previous_conversation_id, t.subject, t.created_at, t.first_response_at,
@@ -101,8 +101,8 @@ internal sealed class ConversationStore(DbSession session)
             """);
 
     /// <summary>Writes a conversation back whole (every column but its keys and creation time).</summary>
-    public static void AddUpdate(NpgsqlBatch batch, Conversation c) =>
-        AddConversationStatement(batch, [c], $"""
+    public static void AddUpdate(ICollection<NpgsqlBatchCommand> commands, Conversation c) =>
+        AddConversationStatement(commands, [c], $"""
             UPDATE conversations.conversations c
             SET contact_id = t.contact_id, status = t.status, assignee_id = t.assignee_id, team_id = t.team_id, priority = t.priority,
                 labels = {TextArray("t.labels")}, channel_ids = {UuidArray("t.channel_ids")}, last_inbound_channel_id = t.last_inbound_channel_id,
@@ -117,8 +117,8 @@ internal sealed class ConversationStore(DbSession session)
     /// only the columns ingest owns (status, channels, activity, subject), so an agent's assignment,
     /// labels or priority saved meanwhile are never overwritten by the copy ingest read.
     /// </summary>
-    public static void AddInboundUpdateMany(NpgsqlBatch batch, IReadOnlyList<Conversation> rows) =>
-        AddConversationStatement(batch, rows, $"""
+    public static void AddInboundUpdateMany(ICollection<NpgsqlBatchCommand> commands, IReadOnlyList<Conversation> rows) =>
+        AddConversationStatement(commands, rows, $"""
             UPDATE conversations.conversations c
             SET status = t.status, resolved_at = t.resolved_at, snoozed_until = t.snoozed_until, channel_ids = {UuidArray("t.channel_ids")},
                 last_inbound_channel_id = t.last_inbound_channel_id, last_inbound_channel_type = t.last_inbound_channel_type,
@@ -137,9 +137,9 @@ internal sealed class ConversationStore(DbSession session)
                  last_inbound_channel_type, previous_conversation_id, subject, created_at, first_response_at, resolved_at, snoozed_until, last_activity_at)
         """;
 
-    private static void AddConversationStatement(NpgsqlBatch batch, IReadOnlyList<Conversation> rows, string sql)
+    private static void AddConversationStatement(ICollection<NpgsqlBatchCommand> commands, IReadOnlyList<Conversation> rows, string sql)
     {
-        var cmd = batch.CreateBatchCommand();
+        var cmd = new NpgsqlBatchCommand();
         cmd.CommandText = sql;
         var p = cmd.Parameters;
         Column(p, "p0", NpgsqlDbType.Uuid, rows, c => c.WorkspaceId);
@@ -160,15 +160,15 @@ internal sealed class ConversationStore(DbSession session)
         Column(p, "p15", NpgsqlDbType.TimestampTz, rows, c => c.ResolvedAt);
         Column(p, "p16", NpgsqlDbType.TimestampTz, rows, c => c.SnoozedUntil);
         Column(p, "p17", NpgsqlDbType.TimestampTz, rows, c => c.LastActivityAt);
-        batch.BatchCommands.Add(cmd);
+        commands.Add(cmd);
     }
 
-    public static void AddInsert(NpgsqlBatch batch, Message m) => AddInsertMany(batch, [m]);
+    public static void AddInsert(ICollection<NpgsqlBatchCommand> commands, Message m) => AddInsertMany(commands, [m]);
 
-    /// <summary>Inserts many messages in one statement (see <see cref="AddInsertMany(NpgsqlBatch, IReadOnlyList{Conversation})"/>).</summary>
-    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<Message> rows)
+    /// <summary>Inserts many messages in one statement (see <see cref="AddInsertMany(ICollection{NpgsqlBatchCommand}, IReadOnlyList{Conversation})"/>).</summary>
+    public static void AddInsertMany(ICollection<NpgsqlBatchCommand> commands, IReadOnlyList<Message> rows)
     {
-        var cmd = batch.CreateBatchCommand();
+        var cmd = new NpgsqlBatchCommand();
         cmd.CommandText = $"""
             INSERT INTO conversations.messages ({MessageColumns})
             SELECT t.workspace_id, t.id, t.conversation_id, t.contact_id, t.channel_id, t.channel_type, t.direction, t.kind, t.private, t.author_type,
@@ -207,15 +207,15 @@ internal sealed class ConversationStore(DbSession session)
         Column(p, "p24", NpgsqlDbType.Boolean, rows, m => m.AutoReply);
         Column(p, "p25", NpgsqlDbType.TimestampTz, rows, m => m.At);
         Column(p, "p26", NpgsqlDbType.TimestampTz, rows, m => m.CreatedAt);
-        batch.BatchCommands.Add(cmd);
+        commands.Add(cmd);
     }
 
-    public static void AddInsert(NpgsqlBatch batch, TimelineItem t) => AddInsertMany(batch, [t]);
+    public static void AddInsert(ICollection<NpgsqlBatchCommand> commands, TimelineItem t) => AddInsertMany(commands, [t]);
 
-    /// <summary>Inserts many timeline items in one statement (see <see cref="AddInsertMany(NpgsqlBatch, IReadOnlyList{Conversation})"/>).</summary>
-    public static void AddInsertMany(NpgsqlBatch batch, IReadOnlyList<TimelineItem> rows)
+    /// <summary>Inserts many timeline items in one statement (see <see cref="AddInsertMany(ICollection{NpgsqlBatchCommand}, IReadOnlyList{Conversation})"/>).</summary>
+    public static void AddInsertMany(ICollection<NpgsqlBatchCommand> commands, IReadOnlyList<TimelineItem> rows)
     {
-        var cmd = batch.CreateBatchCommand();
+        var cmd = new NpgsqlBatchCommand();
         cmd.CommandText = $"""
             INSERT INTO conversations.timeline_items ({TimelineColumns})
             SELECT * FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15)
@@ -237,7 +237,7 @@ internal sealed class ConversationStore(DbSession session)
         Column(p, "p13", NpgsqlDbType.Text, rows, t => t.AuthorName);
         Column(p, "p14", NpgsqlDbType.Uuid, rows, t => t.MessageId);
         Column(p, "p15", NpgsqlDbType.Jsonb, rows, t => t.Data);
-        batch.BatchCommands.Add(cmd);
+        commands.Add(cmd);
     }
 
     /// <summary>One column of a many-row statement: an array parameter, nulls kept.</summary>

@@ -133,8 +133,8 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
             var batch = session.CreateBatch();
             await using (batch)
             {
-                ConversationStore.AddUpdate(batch, conversation);
-                ConversationStore.AddInsert(batch, item);
+                ConversationStore.AddUpdate(batch.BatchCommands, conversation);
+                ConversationStore.AddInsert(batch.BatchCommands, item);
                 await batch.ExecuteNonQueryAsync(ct);
             }
 
