@@ -141,7 +141,16 @@ public sealed class InboxTests(BrowserFixture fixture)
         var page = await fixture.SignedInPageAsync();
         await fixture.GotoLiveAsync(page, "/inbox");
         await page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 59" }).WaitForAsync(new() { Timeout = Wait });
-        await ScrollUntilShownAsync(page, page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 00" }));
+        var oldest = page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 00" });
+        await ScrollUntilShownAsync(page, oldest);
+
+        // Something new arriving refreshes the list live, and the pages the agent loaded stay loaded:
+        // back at the bottom, without pressing "Load more", the oldest row is still there.
+        await PostAsync(channelId, "Bulk Customer 60", $"bulk60.{Guid.NewGuid():N}@example.org", "A late question");
+        await page.Locator("#inbox-rows").EvaluateAsync("e => e.scrollTop = 0");
+        await page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 60" }).WaitForAsync(new() { Timeout = Wait });
+        await page.Locator("#inbox-rows").EvaluateAsync("e => e.scrollTop = e.scrollHeight");
+        await oldest.WaitForAsync(new() { Timeout = Wait });
 
         await page.Locator("#inbox-search").FillAsync("Question number 42");
         await page.Locator("#inbox-search").PressAsync("Enter");
@@ -171,7 +180,8 @@ public sealed class InboxTests(BrowserFixture fixture)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The row never showed after {Wait} ms of scrolling and loading more.");
+                var shown = await page.Locator("[data-testid=inbox-row] .row-name").AllInnerTextsAsync();
+                throw new TimeoutException($"The row never showed after {Wait} ms of scrolling and loading more. Rendered rows: {string.Join(", ", shown)}");
             }
 
             if (await loadMore.IsVisibleAsync())
