@@ -125,19 +125,19 @@ internal sealed class IdentityStore(DbSession session)
         (new CandidateContact(reader.GetGuid(0), reader.GetBoolean(2)), reader.IsDBNull(1) ? null : reader.GetGuid(1));
 
     /// <summary>
-    /// The identities held for <paramref name="keys"/> and their holders, locked as
-    /// <see cref="LockCandidatesAsync"/> does, in one round trip; with <paramref name="lockKeysFirst"/>
-    /// the keys' advisory locks (<see cref="LockIdentitiesAsync"/>) are taken first in the same trip.
+    /// Takes the keys' advisory locks (<see cref="LockIdentitiesAsync"/>), then reads the identities
+    /// held for <paramref name="keys"/> and their holders, locked as <see cref="LockCandidatesAsync"/>
+    /// does, all in one round trip. Each statement reads after the locks were granted, so nothing
+    /// another resolution creates for these keys is missed.
     /// The holders are read by key, not from the first statement's result (as an array computed once,
     /// so the contacts are reached through their key whatever the statistics say: as a semi-join, a
     /// burst's stale statistics had the planner scan every identity once per contact, up to 1.1 s).
-    /// A merge committed between
-    /// the two statements leaves a holder that is either merged (its <c>MergedInto</c> says so) or
-    /// missing from the second result; the caller treats both as not plainly known and reads again
-    /// under the locks.
+    /// A merge (which takes no key locks) committed between the two reads leaves a holder that is
+    /// either merged (its <c>MergedInto</c> says so) or missing from the second result; the caller
+    /// treats both as not plainly known and takes the full path, which reads again.
     /// </summary>
     public async Task<(Dictionary<(string Kind, string Value), ExistingIdentity> Identities, List<(CandidateContact Contact, Guid? MergedInto)> Holders)>
-        LoadIdentitiesAndHoldersAsync(Guid workspaceId, IReadOnlyCollection<(string Kind, string Value)> keys, bool lockKeysFirst, CancellationToken ct)
+        LoadIdentitiesAndHoldersAsync(Guid workspaceId, IReadOnlyCollection<(string Kind, string Value)> keys, CancellationToken ct)
     {
         var identities = new Dictionary<(string, string), ExistingIdentity>();
         var holders = new List<(CandidateContact, Guid?)>();
@@ -148,13 +148,10 @@ internal sealed class IdentityStore(DbSession session)
 
         await session.OpenAsync(ct);
         await using var batch = session.CreateBatch();
-        if (lockKeysFirst)
-        {
-            var locks = batch.CreateBatchCommand();
-            locks.CommandText = LockKeysSql;
-            locks.Parameters.AddWithValue("keys", LockKeys(workspaceId, keys));
-            batch.BatchCommands.Add(locks);
-        }
+        var locks = batch.CreateBatchCommand();
+        locks.CommandText = LockKeysSql;
+        locks.Parameters.AddWithValue("keys", LockKeys(workspaceId, keys));
+        batch.BatchCommands.Add(locks);
 
         var load = batch.CreateBatchCommand();
         load.CommandText = LoadIdentitiesSql;
@@ -167,10 +164,7 @@ internal sealed class IdentityStore(DbSession session)
         batch.BatchCommands.Add(lockHolders);
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        if (lockKeysFirst)
-        {
-            await reader.NextResultAsync(ct);
-        }
+        await reader.NextResultAsync(ct);
 
         while (await reader.ReadAsync(ct))
         {

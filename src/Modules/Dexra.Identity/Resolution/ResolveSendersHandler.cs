@@ -56,48 +56,15 @@ internal sealed class ResolveSendersHandler(
 
         await using var transaction = await session.BeginAsync(cancellationToken: cancellationToken);
 
-        // Most senders are returning customers whose every identity is already known: read the
-        // graph for the whole batch in one round trip and settle those without further ones.
-        // They need no identity locks (nothing is created; the key-share lock on their contact
-        // keeps a merge out), so concurrent batches of returning customers do not queue behind
-        // each other. Only senders that may create, verify, merge or suggest take the locks.
+        // One round trip reads the graph for the whole batch: it takes the batch's identity key locks
+        // (advisory, in key order), then reads what the keys hold and key-share locks their contacts
+        // against a merge. Returning customers are settled from it without further trips; a newcomer
+        // or a change needs no second read, as the read already ran under every lock it needs. The
+        // locks only make batches wait on each other when they share a sender, and one node drains
+        // its inbound log one batch at a time.
         var allKeys = prepared.SelectMany(p => p.Claims).Where(c => !c.Raw).Select(c => c.Key).Distinct().ToList();
-        var (known, holders) = await store.LoadIdentitiesAndHoldersAsync(workspaceId, allKeys, lockKeysFirst: false, cancellationToken);
+        var (known, holders) = await store.LoadIdentitiesAndHoldersAsync(workspaceId, allKeys, cancellationToken);
         var knownContacts = holders.ToDictionary(c => c.Contact.Id);
-
-        var lockedKeys = KeysNeedingLocks(prepared, known, knownContacts);
-        if (lockedKeys.Count > 0)
-        {
-            // What those keys hold may have changed before the locks were granted: read them again,
-            // in the same round trip as the locks.
-            var (current, currentHolders) = await store.LoadIdentitiesAndHoldersAsync(workspaceId, lockedKeys, lockKeysFirst: true, cancellationToken);
-            foreach (var key in lockedKeys)
-            {
-                if (current.TryGetValue(key, out var identity))
-                {
-                    known[key] = identity;
-                }
-                else
-                {
-                    known.Remove(key);
-                }
-            }
-
-            // A holder the second read did not lock (a merge moved the key away between its two
-            // statements) is forgotten, so whoever claims it takes the full path, which reads again.
-            var locked = currentHolders.ToDictionary(c => c.Contact.Id);
-            foreach (var holder in current.Values.Select(e => e.ContactId).Distinct())
-            {
-                if (locked.TryGetValue(holder, out var fresh))
-                {
-                    knownContacts[holder] = fresh;
-                }
-                else
-                {
-                    knownContacts.Remove(holder);
-                }
-            }
-        }
 
         // What an earlier sender of this batch changed through the full path; a later sender that
         // touches it must take the full path too, so the batch means exactly what sending its senders
@@ -192,50 +159,6 @@ internal sealed class ResolveSendersHandler(
         }
 
         newcomers.Clear();
-    }
-
-    /// <summary>
-    /// The identity keys of every sender that cannot be settled from the first read, and of every
-    /// sender sharing a key or a contact with one of those (its outcome may depend on theirs).
-    /// </summary>
-    private static List<(string Kind, string Value)> KeysNeedingLocks(
-        List<(SenderToResolve Sender, IReadOnlyList<NormalizedIdentity> Claims, IReadOnlyList<NormalizedIdentity> Weak)> prepared,
-        Dictionary<(string Kind, string Value), ExistingIdentity> known,
-        Dictionary<Guid, (CandidateContact Contact, Guid? MergedInto)> knownContacts)
-    {
-        var none = new HashSet<(string, string)>();
-        var noContacts = new HashSet<Guid>();
-        var needs = prepared.Select(p => TryResolveKnown(p.Claims, p.Weak, p.Sender.SenderKind, known, knownContacts, none, noContacts) is null).ToArray();
-        if (!needs.Any(n => n))
-        {
-            return [];
-        }
-
-        var keysOf = prepared.Select(p => p.Claims.Where(c => !c.Raw).Select(c => c.Key).ToList()).ToArray();
-        var contactsOf = keysOf.Select(keys => keys.Where(known.ContainsKey).Select(k => known[k].ContactId).ToHashSet()).ToArray();
-        var keys = new HashSet<(string Kind, string Value)>();
-        var contacts = new HashSet<Guid>();
-        for (var grew = true; grew;)
-        {
-            grew = false;
-            for (var i = 0; i < prepared.Count; i++)
-            {
-                if (!needs[i] && (keysOf[i].Any(keys.Contains) || contactsOf[i].Any(contacts.Contains)))
-                {
-                    needs[i] = true;
-                }
-
-                if (needs[i])
-                {
-                    var before = keys.Count + contacts.Count;
-                    keys.UnionWith(keysOf[i]);
-                    contacts.UnionWith(contactsOf[i]);
-                    grew |= keys.Count + contacts.Count > before;
-                }
-            }
-        }
-
-        return keys.ToList();
     }
 
     /// <summary>
