@@ -107,4 +107,33 @@ public sealed partial class PlannerStatisticsTests(WorkspaceFixture fixture) : I
             await ExecuteAsync($"DROP TABLE {table}");
         }
     }
+
+    [Fact]
+    public async Task Analyze_leaves_out_the_bulky_columns_no_plan_filters_on_and_keeps_the_searched_ones()
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT a.attrelid::regclass::text || '.' || a.attname, a.attstattarget
+            FROM pg_attribute a
+            WHERE (a.attrelid, a.attname) IN (('channels.inbound_events'::regclass, 'payload'), ('channels.inbound_events'::regclass, 'raw'),
+                                              ('conversations.realtime_events'::regclass, 'payload'), ('conversations.messages'::regclass, 'html'),
+                                              ('conversations.messages'::regclass, 'text'), ('channels.inbound_events'::regclass, 'dedupe_key'))
+            """, connection);
+        var targets = new Dictionary<string, int>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                targets[reader.GetString(0)] = reader.GetInt16(1);
+            }
+        }
+
+        targets["channels.inbound_events.payload"].ShouldBe(0);
+        targets["channels.inbound_events.raw"].ShouldBe(0);
+        targets["conversations.realtime_events.payload"].ShouldBe(0);
+        targets["conversations.messages.html"].ShouldBe(0);
+        // -1: the default target, so searches over message text and lookups by key keep their estimates.
+        targets["conversations.messages.text"].ShouldBe(-1);
+        targets["channels.inbound_events.dedupe_key"].ShouldBe(-1);
+    }
 }
