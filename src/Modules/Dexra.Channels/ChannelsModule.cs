@@ -40,6 +40,8 @@ public static class ChannelsModule
         services.AddScoped<WidgetRateLimits>();
         services.AddScoped<WidgetVisitors>();
         services.AddScoped<WidgetAttachments>();
+        services.AddScoped<OutgoingFiles>();
+        services.AddSingleton<OutgoingFileLinks>();
         services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }
@@ -52,6 +54,7 @@ public static class ChannelsModule
         WebhookEndpoints.Map(app);
         WidgetEndpoints.Map(app);
         WidgetAttachmentEndpoints.MapForAgents(api);
+        OutgoingFileEndpoints.Map(app, api);
         // /api takes API tokens only; the inbox's links ride on the agent's cookie, outside it (a GET changes nothing).
         WidgetAttachmentEndpoints.MapForAgents(app.MapGroup("").RequireAuthorization(DexraClaims.MemberPolicy)).ExcludeFromDescription();
     }

@@ -61,7 +61,8 @@ internal static class ChannelTypes
         ],
         [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), .. Meta],
         [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
-        [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
+        // Instagram fetches the files of a reply from a link: publicBaseUrl is Dexra's public address for those links.
+        [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), new("publicBaseUrl", SettingKind.Url), .. Meta],
         [Telegram] = [new("botToken", SettingKind.Text, true, true), new("secretToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url), .. MediaLimits],
         [Sms] = Twilio,
         [Voice] = Twilio,

@@ -18,6 +18,9 @@ internal sealed class ChannelsOptions
 
     /// <summary>The largest webhook body accepted (default 25 MiB); larger ones answer 413.</summary>
     public long MaxWebhookBytes { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>The largest file an agent may attach to a reply (default 25 MiB); larger ones answer 413.</summary>
+    public long MaxOutgoingFileBytes { get; set; } = 25L * 1024 * 1024;
 }
 
 /// <summary>

@@ -16,7 +16,7 @@ using MimeKit;
 namespace Dexra.Channels.Outbound;
 
 /// <summary>Sends one outbound message on its channel's provider, mapping provider errors to readable reasons.</summary>
-internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContext db, IHttpClientFactory http, TimeProvider clock)
+internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContext db, IHttpClientFactory http, OutgoingFiles outgoingFiles, OutgoingFileLinks links, TimeProvider clock)
     : ICommandHandler<DeliverMessage, DeliveryResult>
 {
     public const string HttpClientName = "dexra-channels";
@@ -36,20 +36,41 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
             return new DeliveryResult(false, null, why, false);
         }
 
+        IReadOnlyList<OutgoingFile> files = [];
+        if (command.Attachments is { Count: > 0 } attachments && channel.Type != ChannelTypes.WebWidget)
+        {
+            try
+            {
+                files = await outgoingFiles.ReadAsync(command.WorkspaceId, attachments, cancellationToken);
+            }
+            catch (FileNotFoundException e)
+            {
+                return new DeliveryResult(false, null, e.Message, false);
+            }
+        }
+
+        return await AttemptAsync(async () => channel.Type switch
+        {
+            ChannelTypes.WhatsApp => await WhatsAppAsync(channel, command, files, cancellationToken),
+            ChannelTypes.Messenger or ChannelTypes.Instagram => await MetaSendAsync(channel, command, files, cancellationToken),
+            ChannelTypes.Telegram => await TelegramAsync(channel, command, files, cancellationToken),
+            ChannelTypes.Sms => await TwilioAsync(channel, command, files, cancellationToken),
+            ChannelTypes.X => files.Count > 0
+                ? new DeliveryResult(false, null, "Dexra sends text only on X: the reply's files were not sent (nor its text). Share a link to the file instead.", false)
+                : await XAsync(channel, command, cancellationToken),
+            ChannelTypes.Email => await EmailAsync(channel, command, files, cancellationToken),
+            // The visitor's widget reads the stored message (and its files) itself, told by /hubs/widget or on its next catch-up.
+            ChannelTypes.WebWidget => new DeliveryResult(true, null, null, false),
+            _ => new DeliveryResult(false, null, $"A {channel.Type} channel does not send messages through a provider.", false),
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs one send, mapping the ways a provider can fail to be reached to a readable, retryable result.</summary>
+    private static async Task<DeliveryResult> AttemptAsync(Func<Task<DeliveryResult>> send, CancellationToken cancellationToken)
+    {
         try
         {
-            return channel.Type switch
-            {
-                ChannelTypes.WhatsApp => await WhatsAppAsync(channel, command, cancellationToken),
-                ChannelTypes.Messenger or ChannelTypes.Instagram => await MetaSendAsync(channel, command, cancellationToken),
-                ChannelTypes.Telegram => await TelegramAsync(channel, command, cancellationToken),
-                ChannelTypes.Sms => await TwilioAsync(channel, command, cancellationToken),
-                ChannelTypes.X => await XAsync(channel, command, cancellationToken),
-                ChannelTypes.Email => await EmailAsync(channel, command, cancellationToken),
-                // The visitor's widget reads the stored message itself, told by /hubs/widget or on its next catch-up.
-                ChannelTypes.WebWidget => new DeliveryResult(true, null, null, false),
-                _ => new DeliveryResult(false, null, $"A {channel.Type} channel does not send messages through a provider.", false),
-            };
+            return await send();
         }
         catch (HttpRequestException e)
         {
@@ -81,59 +102,240 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
             : $"The customer last wrote on {last.Value:u}, more than 24 hours ago: outside {provider}'s customer service window a message template is needed.";
     }
 
-    private async Task<DeliveryResult> WhatsAppAsync(ChannelConfig channel, DeliverMessage command, CancellationToken ct)
+    /// <summary>
+    /// One part of a reply as the provider sees it: the text, or one file. Providers take a file as a
+    /// message of its own (a lone file with a short text carries the text as its caption).
+    /// </summary>
+    private sealed record Part(string What, Func<Task<DeliveryResult>> Send);
+
+    /// <summary>
+    /// Sends the parts in order. The first failing part decides the result; once a part went out, a later
+    /// failure is final: retrying would send the customer what they already have a second time.
+    /// </summary>
+    private static async Task<DeliveryResult> SendPartsAsync(IReadOnlyList<Part> parts, CancellationToken ct)
     {
-        var url = $"{channel.BaseUrl("https://graph.facebook.com")}/v{channel.Get("apiVersion") ?? "21.0"}/{channel.Require("phoneNumberId")}/messages";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        string? firstId = null;
+        for (var i = 0; i < parts.Count; i++)
         {
-            Content = JsonContent.Create(new { messaging_product = "whatsapp", recipient_type = "individual", to = command.Recipient, type = "text", text = new { preview_url = false, body = command.Text } }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.Require("accessToken"));
-        var (status, body) = await SendAsync(request, ct);
-        if (IsSuccess(status))
-        {
-            return new DeliveryResult(true, body?["messages"]?[0].Str("id"), null, false);
+            var result = await AttemptAsync(parts[i].Send, ct);
+            if (!result.Accepted)
+            {
+                return i == 0 ? result : result with
+                {
+                    Error = $"{string.Join(" and ", parts.Take(i).Select(p => p.What))} went out, then {parts[i].What} did not: {result.Error}",
+                    Retryable = false,
+                };
+            }
+
+            firstId ??= result.ProviderMessageId;
         }
 
-        return MetaError("WhatsApp", status, body);
+        return new DeliveryResult(true, firstId, null, false);
     }
 
-    private async Task<DeliveryResult> MetaSendAsync(ChannelConfig channel, DeliverMessage command, CancellationToken ct)
+    private static string FileWhat(OutgoingFile file) => $"the file '{file.Ref.FileName}'";
+
+    private static ByteArrayContent FileContent(OutgoingFile file)
+    {
+        var content = new ByteArrayContent(file.Content);
+        content.Headers.ContentType = new MediaTypeHeaderValue(file.Ref.ContentType);
+        return content;
+    }
+
+    /// <summary>WhatsApp's media kinds: only JPEG and PNG are pictures, a few codecs sound or film; the rest goes as a document.</summary>
+    private static string WhatsAppKind(OutgoingFile file) => file.Ref.ContentType switch
+    {
+        "image/jpeg" or "image/png" when file.Content.Length <= 5 * 1024 * 1024 => "image",
+        "audio/aac" or "audio/amr" or "audio/mpeg" or "audio/mp4" or "audio/ogg" when file.Content.Length <= 16 * 1024 * 1024 => "audio",
+        "video/mp4" or "video/3gpp" when file.Content.Length <= 16 * 1024 * 1024 => "video",
+        _ => "document",
+    };
+
+    private static string? CaptionFor(DeliverMessage command, IReadOnlyList<OutgoingFile> files, Func<OutgoingFile, bool> takesCaption) =>
+        files is [var only] && command.Text.Length is > 0 and <= 1024 && takesCaption(only) ? command.Text : null;
+
+    private async Task<DeliveryResult> WhatsAppAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
+    {
+        var phone = $"{channel.BaseUrl("https://graph.facebook.com")}/v{channel.Get("apiVersion") ?? "21.0"}/{channel.Require("phoneNumberId")}";
+        var token = channel.Require("accessToken");
+        var caption = CaptionFor(command, files, f => WhatsAppKind(f) != "audio");
+        var parts = new List<Part>();
+        if (command.Text.Length > 0 && caption is null)
+        {
+            parts.Add(new Part("the text", () => WhatsAppSendAsync(phone, token, new { messaging_product = "whatsapp", recipient_type = "individual", to = command.Recipient, type = "text", text = new { preview_url = false, body = command.Text } }, ct)));
+        }
+
+        foreach (var file in files)
+        {
+            parts.Add(new Part(FileWhat(file), async () =>
+            {
+                // Cloud API media are uploaded first, then sent by their id.
+                using var form = new MultipartFormDataContent { { new StringContent("whatsapp"), "messaging_product" }, { new StringContent(file.Ref.ContentType), "type" } };
+                form.Add(FileContent(file), "file", file.Ref.FileName);
+                using var upload = new HttpRequestMessage(HttpMethod.Post, $"{phone}/media") { Content = form };
+                upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                var (status, body) = await SendAsync(upload, ct);
+                if (!IsSuccess(status) || body.Str("id") is not { } mediaId)
+                {
+                    return MetaError("WhatsApp", status, body);
+                }
+
+                var kind = WhatsAppKind(file);
+                object media = kind switch
+                {
+                    "document" => new { id = mediaId, filename = file.Ref.FileName, caption },
+                    "audio" => new { id = mediaId },
+                    _ => new { id = mediaId, caption },
+                };
+                var message = new Dictionary<string, object?>
+                {
+                    ["messaging_product"] = "whatsapp",
+                    ["recipient_type"] = "individual",
+                    ["to"] = command.Recipient,
+                    ["type"] = kind,
+                    [kind] = media,
+                };
+                return await WhatsAppSendAsync(phone, token, message, ct);
+            }));
+        }
+
+        return await SendPartsAsync(parts, ct);
+    }
+
+    private async Task<DeliveryResult> WhatsAppSendAsync(string phone, string token, object message, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{phone}/messages")
+        {
+            Content = JsonContent.Create(message, options: new System.Text.Json.JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var (status, body) = await SendAsync(request, ct);
+        return IsSuccess(status)
+            ? new DeliveryResult(true, body?["messages"]?[0].Str("id"), null, false)
+            : MetaError("WhatsApp", status, body);
+    }
+
+    private static string MetaAttachmentType(OutgoingFile file) =>
+        file.Ref.ContentType.StartsWith("image/", StringComparison.Ordinal) ? "image"
+        : file.Ref.ContentType.StartsWith("video/", StringComparison.Ordinal) ? "video"
+        : file.Ref.ContentType.StartsWith("audio/", StringComparison.Ordinal) ? "audio"
+        : "file";
+
+    private async Task<DeliveryResult> MetaSendAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
     {
         var url = $"{channel.BaseUrl("https://graph.facebook.com")}/v{channel.Get("apiVersion") ?? "21.0"}/me/messages";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        var token = channel.Require("pageAccessToken");
+        var provider = channel.Type == ChannelTypes.Instagram ? "Instagram" : "Messenger";
+        // Instagram takes files only by a link it fetches; Messenger takes them uploaded with the message.
+        var publicBase = channel.Get("publicBaseUrl")?.TrimEnd('/');
+        if (files.Count > 0 && channel.Type == ChannelTypes.Instagram && publicBase is null)
         {
-            Content = JsonContent.Create(new { recipient = new { id = command.Recipient }, messaging_type = "RESPONSE", message = new { text = command.Text } }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.Require("pageAccessToken"));
+            return new DeliveryResult(false, null, "Instagram fetches a reply's files from a public link: set the channel's publicBaseUrl (Dexra's public address) to send files. Nothing was sent.", false);
+        }
+
+        var parts = new List<Part>();
+        if (command.Text.Length > 0)
+        {
+            parts.Add(new Part("the text", () => MetaPostAsync(url, token, provider,
+                JsonContent.Create(new { recipient = new { id = command.Recipient }, messaging_type = "RESPONSE", message = new { text = command.Text } }), ct)));
+        }
+
+        foreach (var file in files)
+        {
+            parts.Add(new Part(FileWhat(file), () =>
+            {
+                var type = MetaAttachmentType(file);
+                if (channel.Type == ChannelTypes.Instagram)
+                {
+                    var link = publicBase + links.PathFor(command.WorkspaceId, file.Ref.StorageKey, file.Ref.FileName);
+                    return MetaPostAsync(url, token, provider, JsonContent.Create(new
+                    {
+                        recipient = new { id = command.Recipient },
+                        message = new { attachment = new { type, payload = new { url = link } } },
+                    }), ct);
+                }
+
+                var form = new MultipartFormDataContent
+                {
+                    { new StringContent(System.Text.Json.JsonSerializer.Serialize(new { id = command.Recipient })), "recipient" },
+                    { new StringContent("RESPONSE"), "messaging_type" },
+                    { new StringContent(System.Text.Json.JsonSerializer.Serialize(new { attachment = new { type, payload = new { is_reusable = false } } })), "message" },
+                };
+                form.Add(FileContent(file), "filedata", file.Ref.FileName);
+                return MetaPostAsync(url, token, provider, form, ct);
+            }));
+        }
+
+        return await SendPartsAsync(parts, ct);
+    }
+
+    private async Task<DeliveryResult> MetaPostAsync(string url, string token, string provider, HttpContent content, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var (status, body) = await SendAsync(request, ct);
         return IsSuccess(status)
             ? new DeliveryResult(true, body.Str("message_id"), null, false)
-            : MetaError(channel.Type == ChannelTypes.Instagram ? "Instagram" : "Messenger", status, body);
+            : MetaError(provider, status, body);
     }
 
-    private async Task<DeliveryResult> TelegramAsync(ChannelConfig channel, DeliverMessage command, CancellationToken ct)
+    private async Task<DeliveryResult> TelegramAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
     {
-        var url = $"{channel.BaseUrl("https://api.telegram.org")}/bot{channel.Require("botToken")}/sendMessage";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { chat_id = command.Recipient, text = command.Text }) };
+        var bot = $"{channel.BaseUrl("https://api.telegram.org")}/bot{channel.Require("botToken")}";
+        var caption = CaptionFor(command, files, _ => true);
+        var parts = new List<Part>();
+        if (command.Text.Length > 0 && caption is null)
+        {
+            parts.Add(new Part("the text", () => TelegramPostAsync($"{bot}/sendMessage", command.Recipient, JsonContent.Create(new { chat_id = command.Recipient, text = command.Text }), ct)));
+        }
+
+        foreach (var file in files)
+        {
+            parts.Add(new Part(FileWhat(file), () =>
+            {
+                // A photo is shown inline (Telegram recompresses it); anything else arrives as the file itself.
+                var photo = file.Ref.ContentType is "image/jpeg" or "image/png" or "image/webp" && file.Content.Length <= 10 * 1024 * 1024;
+                var form = new MultipartFormDataContent { { new StringContent(command.Recipient), "chat_id" } };
+                if (caption is not null)
+                {
+                    form.Add(new StringContent(caption), "caption");
+                }
+
+                form.Add(FileContent(file), photo ? "photo" : "document", file.Ref.FileName);
+                return TelegramPostAsync($"{bot}/{(photo ? "sendPhoto" : "sendDocument")}", command.Recipient, form, ct);
+            }));
+        }
+
+        return await SendPartsAsync(parts, ct);
+    }
+
+    private async Task<DeliveryResult> TelegramPostAsync(string url, string chat, HttpContent content, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         var (status, body) = await SendAsync(request, ct);
         if (IsSuccess(status) && body.Str("ok") == "true")
         {
-            return new DeliveryResult(true, body?["result"].Str("message_id") is { } id ? $"{command.Recipient}:{id}" : null, null, false);
+            return new DeliveryResult(true, body?["result"].Str("message_id") is { } id ? $"{chat}:{id}" : null, null, false);
         }
 
         var description = body.Str("description") ?? $"HTTP {(int)status}";
         return new DeliveryResult(false, null, $"Telegram refused the message: {description}", Retryable(status));
     }
 
-    private async Task<DeliveryResult> TwilioAsync(ChannelConfig channel, DeliverMessage command, CancellationToken ct)
+    private async Task<DeliveryResult> TwilioAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
     {
         var sid = channel.Require("accountSid");
         var url = $"{channel.BaseUrl("https://api.twilio.com")}/2010-04-01/Accounts/{sid}/Messages.json";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        if (files.Count > 10 || files.Sum(f => (long)f.Content.Length) > 5 * 1024 * 1024)
         {
-            Content = new FormUrlEncodedContent([new("To", command.Recipient), new("From", channel.Require("fromNumber")), new("Body", command.Text)]),
-        };
+            return new DeliveryResult(false, null, "An MMS carries at most 10 files and 5 MB in all; nothing was sent.", false);
+        }
+
+        // Twilio fetches an MMS's files itself, from signed links on Dexra's public address.
+        var fields = new List<KeyValuePair<string, string>> { new("To", command.Recipient), new("From", channel.Require("fromNumber")), new("Body", command.Text) };
+        var publicBase = channel.Require("publicBaseUrl").TrimEnd('/');
+        fields.AddRange(files.Select(f => new KeyValuePair<string, string>("MediaUrl", publicBase + links.PathFor(command.WorkspaceId, f.Ref.StorageKey, f.Ref.FileName))));
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{sid}:{channel.Require("authToken")}")));
         request.Headers.Add("I-Twilio-Idempotency-Token", command.IdempotencyKey);
         var (status, body) = await SendAsync(request, ct);
@@ -161,7 +363,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         return new DeliveryResult(false, null, $"X refused the message: {detail}", Retryable(status));
     }
 
-    private static async Task<DeliveryResult> EmailAsync(ChannelConfig channel, DeliverMessage command, CancellationToken ct)
+    private static async Task<DeliveryResult> EmailAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
     {
         var address = channel.Require("address");
         var domain = address[(address.IndexOf('@', StringComparison.Ordinal) + 1)..];
@@ -181,7 +383,13 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
             message.References.Add(reference);
         }
 
-        message.Body = new TextPart("plain") { Text = command.Text };
+        var body = new BodyBuilder { TextBody = command.Text };
+        foreach (var file in files)
+        {
+            body.Attachments.Add(file.Ref.FileName, file.Content, ContentType.Parse(file.Ref.ContentType));
+        }
+
+        message.Body = body.ToMessageBody();
         using var smtp = new SmtpClient { Timeout = 30_000 };
         var useTls = channel.Get("smtp.useTls") != "false";
         var port = int.TryParse(channel.Get("smtp.port"), out var p) ? p : useTls ? 465 : 25;

@@ -76,7 +76,9 @@ internal sealed class StoredAttachment
 {
     public Guid WorkspaceId { get; set; }
     public Guid Id { get; set; }
-    public Guid ChannelId { get; set; }
+
+    /// <summary>The channel a customer sent it on; none for a file an agent attached to a reply.</summary>
+    public Guid? ChannelId { get; set; }
     public required string Owner { get; set; }
     public required string FileName { get; set; }
     public required string ContentType { get; set; }

@@ -24,6 +24,17 @@ public static class TimelineItemTypes
 
 public sealed record AttachmentRef(string FileName, string ContentType, long Size, string StorageKey);
 
+/// <summary>
+/// Port implemented by the Channels module: keeps a file an agent (or an integrator) attaches to a
+/// reply, checked by its content, and answers how to refer to it. Too large: 413; a type no
+/// provider is sent: 415; empty: 400.
+/// </summary>
+/// <param name="Owner">Who uploaded it (<c>agent:ID</c> or <c>api</c>), for the record.</param>
+public sealed record StoreOutgoingFile(Guid WorkspaceId, string Owner, string? FileName, byte[] Content) : ICommand<AttachmentRef>;
+
+/// <summary>Port implemented by the Channels module: the workspace's stored files among <paramref name="Ids"/> (others are left out).</summary>
+public sealed record FindOutgoingFiles(Guid WorkspaceId, IReadOnlyList<Guid> Ids) : IQuery<IReadOnlyList<AttachmentRef>>;
+
 /// <param name="Status">ringing, in-progress, completed, busy, no-answer, failed, canceled.</param>
 public sealed record CallDetails(string Direction, string Status, int? DurationSeconds, string? RecordingUrl, string? TranscriptUrl);
 

@@ -19,18 +19,22 @@ using Microsoft.AspNetCore.Routing;
 namespace Dexra.Conversations.Replies;
 
 /// <param name="Mentions">Agents a private note mentions, besides those named in the text as <c>@Name</c>.</param>
-internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private, IReadOnlyList<Guid>? Mentions = null);
+/// <param name="AttachmentIds">Files uploaded with <c>POST /api/v1/attachments</c> that the reply carries.</param>
+internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private, IReadOnlyList<Guid>? Mentions = null, IReadOnlyList<Guid>? AttachmentIds = null);
 
 /// <param name="As">Who writes when it is not an agent (the assistant); null for the agent or API token.</param>
 /// <param name="Mentions">Explicitly mentioned agents (notes only); <c>@Name</c> in the text mentions too.</param>
+/// <param name="AttachmentIds">Stored files (<see cref="StoreOutgoingFile"/>) the reply or note carries.</param>
 internal sealed record Reply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, AuthorDto? As = null,
-    IReadOnlyList<Guid>? Mentions = null) : ICommand<MessageDto>;
+    IReadOnlyList<Guid>? Mentions = null, IReadOnlyList<Guid>? AttachmentIds = null) : ICommand<MessageDto>;
 
 internal sealed class ReplyValidator : AbstractValidator<Reply>
 {
     public ReplyValidator()
     {
-        RuleFor(x => x.Text).NotEmpty().WithMessage("The text must not be empty.").MaximumLength(20_000);
+        RuleFor(x => x.Text).NotEmpty().WithMessage("The text must not be empty.").When(x => x.AttachmentIds is not { Count: > 0 });
+        RuleFor(x => x.Text).MaximumLength(20_000);
+        RuleFor(x => x.AttachmentIds).Must(a => a is null || a.Count <= 10).WithMessage("A reply carries at most 10 files.");
         RuleFor(x => x.ChannelId).Must(c => c is null || c != Guid.Empty).WithMessage("The channel id is not valid.");
         RuleFor(x => x.Mentions).Must(m => m is null || m.Count == 0).When(x => !x.Private).WithMessage("Only private notes mention agents.");
         RuleFor(x => x.Mentions).Must(m => m is null || m.Count <= 50).WithMessage("A note mentions at most 50 agents.");
@@ -49,6 +53,7 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
         var w = command.WorkspaceId;
         var author = command.As ?? await Actors.AgentAsync(mediator, w, command.AgentId, cancellationToken);
         var mentions = command.Private ? await MentionedAsync(command, cancellationToken) : [];
+        var files = await FilesAsync(command, cancellationToken);
         await using var tx = await session.BeginAsync(cancellationToken: cancellationToken);
         var conversation = await store.GetAsync(w, command.ConversationId, forUpdate: true, cancellationToken);
         var now = clock.GetUtcNow();
@@ -68,6 +73,7 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
             At = now,
             CreatedAt = now,
             Mentions = mentions,
+            Attachments = files.Count > 0 ? ConversationStore.ToJson(files) : null,
         };
 
         if (!command.Private)
@@ -125,6 +131,20 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
         await realtime.AppendAsync(w, events, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return ConversationStore.ToDto(message);
+    }
+
+    private async Task<IReadOnlyList<AttachmentRef>> FilesAsync(Reply command, CancellationToken ct)
+    {
+        if (command.AttachmentIds is not { Count: > 0 } ids)
+        {
+            return [];
+        }
+
+        var found = await mediator.Send(new FindOutgoingFiles(command.WorkspaceId, ids), ct);
+        var missing = ids.Distinct().Where(id => found.All(f => f.StorageKey != id.ToString("N"))).ToList();
+        return missing.Count == 0
+            ? found
+            : throw RequestValidationException.For("attachmentIds", $"No file with the id {string.Join(", ", missing)} was uploaded to this workspace.");
     }
 
     private async Task<List<Guid>> MentionedAsync(Reply command, CancellationToken ct)
@@ -233,8 +253,9 @@ internal static class ReplyEndpoints
         api.MapPost("/conversations/{id:guid}/messages", async (Guid id, ReplyBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
             var message = await mediator.Send(
-                new Reply(user.GetWorkspaceId(), id, user.GetAgentId(), body.Text?.Trim() ?? "", body.ChannelId, body.Private ?? false, Mentions: body.Mentions), ct);
+                new Reply(user.GetWorkspaceId(), id, user.GetAgentId(), body.Text?.Trim() ?? "", body.ChannelId, body.Private ?? false, Mentions: body.Mentions,
+                    AttachmentIds: body.AttachmentIds), ct);
             return TypedResults.Created($"/api/v1/conversations/{id}/messages/{message.Id}", message);
-        }).WithTags("Conversations").WithSummary("Reply to the customer (on the channel they last wrote on unless channelId is given), or add a private note.");
+        }).WithTags("Conversations").WithSummary("Reply to the customer (on the channel they last wrote on unless channelId is given), or add a private note; attachmentIds carry uploaded files.");
     }
 }

@@ -1,0 +1,229 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Dexra.Channels.Inbound;
+using Dexra.Channels.Widget;
+using Dexra.Conversations.Contracts;
+using Dexra.SharedKernel;
+using Dexra.SharedKernel.Api;
+using Dexra.SharedKernel.Persistence;
+using Dexra.SharedKernel.Security;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Dexra.Channels.Outbound;
+
+internal sealed record OutgoingFile(AttachmentRef Ref, byte[] Content);
+
+/// <summary>
+/// Files agents attach to replies: checked by their content like a visitor's upload (the name and the
+/// declared type are the uploader's word), kept in <c>channels.attachments</c> without a channel
+/// (the reply picks the channel later), and read back by the senders.
+/// </summary>
+internal sealed class OutgoingFiles(DbSession session, IOptions<ChannelsOptions> options, TimeProvider clock)
+{
+    /// <summary>What a reply may carry: everything some provider takes as a document, a picture, sound or film.</summary>
+    private static readonly HashSet<string> Families = [FileSniffer.Images, FileSniffer.Pdf, FileSniffer.Text, FileSniffer.Office, FileSniffer.Audio, FileSniffer.Video];
+
+    public long MaxBytes => options.Value.MaxOutgoingFileBytes;
+
+    public async Task<AttachmentRef> StoreAsync(Guid workspaceId, string owner, string? name, byte[] content, CancellationToken ct)
+    {
+        if (content.Length == 0)
+        {
+            throw RequestValidationException.For("file", "The file is empty.");
+        }
+
+        if (content.Length > MaxBytes)
+        {
+            throw TooLarge(MaxBytes);
+        }
+
+        var fileName = WidgetAttachments.SafeFileName(name);
+        if (FileSniffer.Sniff(content.AsSpan(0, Math.Min(content.Length, 8192)), fileName) is not { } type || !Families.Contains(type.Family))
+        {
+            throw new DexraProblemException(StatusCodes.Status415UnsupportedMediaType, "Unsupported file type",
+                $"A reply carries pictures, PDFs, text, office documents, sound or video; the content of '{fileName}' is none of them.");
+        }
+
+        var now = clock.GetUtcNow();
+        var id = NewId.Next(now);
+        await session.OpenAsync(ct);
+        await using var insert = session.CreateCommand("""
+            INSERT INTO channels.attachments (workspace_id, id, channel_id, owner, file_name, content_type, size, content, created_at)
+            VALUES (@ws, @id, NULL, @owner, @name, @type, @size, @content, @at)
+            """);
+        insert.Parameters.AddWithValue("ws", workspaceId);
+        insert.Parameters.AddWithValue("id", id);
+        insert.Parameters.AddWithValue("owner", owner.Length > 320 ? owner[..320] : owner);
+        insert.Parameters.AddWithValue("name", fileName);
+        insert.Parameters.AddWithValue("type", type.ContentType);
+        insert.Parameters.AddWithValue("size", (long)content.Length);
+        insert.Parameters.AddWithValue("content", content);
+        insert.Parameters.AddWithValue("at", now);
+        await insert.ExecuteNonQueryAsync(ct);
+        return new AttachmentRef(fileName, type.ContentType, content.Length, id.ToString("N"));
+    }
+
+    public static DexraProblemException TooLarge(long max) =>
+        new(StatusCodes.Status413PayloadTooLarge, "File too large", $"A file attached to a reply is at most {max / (1024 * 1024)} MiB.");
+
+    /// <summary>The workspace's files among <paramref name="ids"/>, in the order asked; unknown ids are left out.</summary>
+    public async Task<IReadOnlyList<AttachmentRef>> FindAsync(Guid workspaceId, IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        await session.OpenAsync(ct);
+        await using var select = session.CreateCommand("""
+            SELECT id, file_name, content_type, size FROM channels.attachments
+            WHERE workspace_id = (SELECT @ws) AND id = ANY(@ids)
+            """);
+        select.Parameters.AddWithValue("ws", workspaceId);
+        select.Parameters.AddWithValue("ids", ids.Distinct().ToArray());
+        var found = new Dictionary<Guid, AttachmentRef>();
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetGuid(0);
+                found[id] = new AttachmentRef(reader.GetString(1), reader.GetString(2), reader.GetInt64(3), id.ToString("N"));
+            }
+        }
+
+        return [.. ids.Distinct().Where(found.ContainsKey).Select(id => found[id])];
+    }
+
+    /// <summary>The bytes of files a reply carries; a file that is gone fails the send with its name.</summary>
+    public async Task<IReadOnlyList<OutgoingFile>> ReadAsync(Guid workspaceId, IReadOnlyList<AttachmentRef> files, CancellationToken ct)
+    {
+        var result = new List<OutgoingFile>();
+        foreach (var file in files)
+        {
+            if (await ReadOneAsync(workspaceId, file.StorageKey, ct) is not { } content)
+            {
+                throw new FileNotFoundException($"The file '{file.FileName}' is no longer stored.");
+            }
+
+            result.Add(new OutgoingFile(file, content.Content));
+        }
+
+        return result;
+    }
+
+    public async Task<(string FileName, string ContentType, byte[] Content)?> ReadOneAsync(Guid workspaceId, string storageKey, CancellationToken ct)
+    {
+        if (!Guid.TryParse(storageKey, out var id))
+        {
+            return null;
+        }
+
+        await session.OpenAsync(ct);
+        await using var select = session.CreateCommand("""
+            SELECT file_name, content_type, content FROM channels.attachments WHERE workspace_id = (SELECT @ws) AND id = @id
+            """);
+        select.Parameters.AddWithValue("ws", workspaceId);
+        select.Parameters.AddWithValue("id", id);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1), (byte[])reader[2]) : null;
+    }
+}
+
+/// <summary>
+/// Links a provider fetches a reply's file from (Twilio MMS, Instagram): unguessable, signed,
+/// valid for a day, naming one file of one workspace. Nobody else can list or forge them.
+/// </summary>
+internal sealed class OutgoingFileLinks(IDataProtectionProvider provider, TimeProvider clock)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(1);
+
+    private readonly ITimeLimitedDataProtector _protector = provider.CreateProtector("Dexra.Channels.OutgoingFileLink.v1").ToTimeLimitedDataProtector();
+
+    public string PathFor(Guid workspaceId, string storageKey, string fileName) =>
+        $"/files/v1/{_protector.Protect($"{workspaceId:N}/{storageKey}", clock.GetUtcNow() + Lifetime)}/{Uri.EscapeDataString(fileName)}";
+
+    public (Guid WorkspaceId, string StorageKey)? Read(string token)
+    {
+        try
+        {
+            var parts = _protector.Unprotect(token, out var expires).Split('/');
+            return expires >= clock.GetUtcNow() && parts.Length == 2 && Guid.TryParseExact(parts[0], "N", out var w) ? (w, parts[1]) : null;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+internal sealed class StoreOutgoingFileHandler(OutgoingFiles files) : ICommandHandler<StoreOutgoingFile, AttachmentRef>
+{
+    public async ValueTask<AttachmentRef> Handle(StoreOutgoingFile command, CancellationToken cancellationToken) =>
+        await files.StoreAsync(command.WorkspaceId, command.Owner, command.FileName, command.Content, cancellationToken);
+}
+
+internal sealed class FindOutgoingFilesHandler(OutgoingFiles files) : IQueryHandler<FindOutgoingFiles, IReadOnlyList<AttachmentRef>>
+{
+    public async ValueTask<IReadOnlyList<AttachmentRef>> Handle(FindOutgoingFiles query, CancellationToken cancellationToken) =>
+        await files.FindAsync(query.WorkspaceId, query.Ids, cancellationToken);
+}
+
+internal static class OutgoingFileEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder api)
+    {
+        api.MapPost("/attachments", async (HttpContext http, ClaimsPrincipal user, OutgoingFiles files, CancellationToken ct) =>
+        {
+            var max = files.MaxBytes;
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = max + 64 * 1024;
+            }
+
+            if (!http.Request.HasFormContentType)
+            {
+                throw RequestValidationException.For("file", "Send the file as multipart/form-data in a field named 'file'.");
+            }
+
+            IFormCollection form;
+            try
+            {
+                form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+            {
+                throw OutgoingFiles.TooLarge(max);
+            }
+
+            var upload = form.Files.GetFile("file") ?? throw RequestValidationException.For("file", "Send the file in a multipart field named 'file'.");
+            if (upload.Length > max)
+            {
+                throw OutgoingFiles.TooLarge(max);
+            }
+
+            var content = new byte[upload.Length];
+            await using (var stream = upload.OpenReadStream())
+            {
+                await stream.ReadExactlyAsync(content, ct);
+            }
+
+            var owner = user.GetAgentId() is { } agent ? $"agent:{agent:N}" : "api";
+            var stored = await files.StoreAsync(user.GetWorkspaceId(), owner, upload.FileName, content, ct);
+            return Results.Json(new { id = Guid.ParseExact(stored.StorageKey, "N"), stored.FileName, stored.ContentType, stored.Size }, statusCode: StatusCodes.Status201Created);
+        }).DisableAntiforgery().WithTags("Attachments")
+            .WithSummary("Upload a file to attach to a reply (multipart field 'file'); pass its id in the reply's attachmentIds. 413 over the size limit, 415 for a type no channel sends.");
+
+        // Anonymous on purpose: the provider (Twilio, Instagram) fetches it; the signed token is the credential.
+        app.MapGet("/files/v1/{token}/{fileName}", async (string token, string fileName, HttpContext http, OutgoingFileLinks links, OutgoingFiles files, CancellationToken ct) =>
+            links.Read(token) is { } link && await files.ReadOneAsync(link.WorkspaceId, link.StorageKey, ct) is { } file
+                ? WidgetAttachments.Download(http, new AttachmentContent(file.FileName, file.ContentType, file.Content))
+                : throw new NotFoundException("The file"))
+            .AllowAnonymous().ExcludeFromDescription();
+    }
+}
