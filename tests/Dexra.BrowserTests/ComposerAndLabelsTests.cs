@@ -166,6 +166,42 @@ public sealed class ComposerAndLabelsTests(BrowserFixture fixture)
         return name;
     }
 
+    [Fact]
+    public async Task An_agent_attaches_a_file_to_a_reply_and_the_widget_visitor_receives_it()
+    {
+        var channel = (await fixture.Workspace.Api.PostJsonAsync("/api/v1/channels",
+            new { type = "web_widget", name = "Shop widget", settings = new { websiteUrl = "https://shop.example.com" } }, HttpStatusCode.Created)).Id();
+        using var browser = fixture.App.CreateClient();
+        var session = await browser.PostJsonAsync($"/widget/v1/{channel}/sessions", new { }, HttpStatusCode.OK);
+        var visitor = session.GetProperty("visitorToken").GetString()!;
+        using var say = new HttpRequestMessage(HttpMethod.Post, $"/widget/v1/{channel}/messages") { Content = System.Net.Http.Json.JsonContent.Create(new { text = "Could you send me the invoice?" }) };
+        say.Headers.Add("X-Dexra-Visitor", visitor);
+        var conversation = (await (await browser.SendAsync(say)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("conversationId").GetGuid();
+
+        var page = await fixture.SignedInPageAsync();
+        await fixture.GotoLiveAsync(page, $"/inbox/{conversation}");
+        await page.Locator("#composer").WaitForAsync(new() { Timeout = Wait });
+        var invoice = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+        await page.Locator(".composer input[type=file]").SetInputFilesAsync(new FilePayload { Name = "invoice-4411.pdf", MimeType = "application/pdf", Buffer = invoice });
+        await page.Locator("[data-testid=pending-file]", new() { HasText = "invoice-4411.pdf" }).WaitForAsync(new() { Timeout = Wait });
+        await page.Locator("#composer").FillAsync("Here is your invoice.");
+        await BrowserFixture.ScreenshotAsync(page, "composer-files");
+        await page.Locator("[data-testid=send]").ClickAsync();
+
+        var sent = page.Locator(".bubble", new() { Has = page.Locator("[data-testid=attachment-link]", new() { HasText = "invoice-4411.pdf" }) });
+        await sent.WaitForAsync(new() { Timeout = Wait });
+        await sent.Locator("[data-testid=message-text]", new() { HasText = "Here is your invoice." }).WaitForAsync(new() { Timeout = Wait });
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=pending-file]').length === 0", null, new() { Timeout = Wait });
+        await BrowserFixture.ScreenshotAsync(page, "inbox-reply-files");
+
+        using var history = new HttpRequestMessage(HttpMethod.Get, $"/widget/v1/{channel}/messages");
+        history.Headers.Add("X-Dexra-Visitor", visitor);
+        var items = (await (await browser.SendAsync(history)).JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
+        var file = items.Single(m => m.GetProperty("direction").GetString() == "outbound").GetProperty("attachments").EnumerateArray().ShouldHaveSingleItem();
+        file.GetProperty("fileName").GetString().ShouldBe("invoice-4411.pdf");
+        await page.Context.CloseAsync();
+    }
+
     private async Task<Guid> ConversationAsync(string name, string text)
     {
         var channel = (await fixture.Workspace.Api.PostJsonAsync("/api/v1/channels", new { type = "api", name = "Web app" }, HttpStatusCode.Created)).Id();
