@@ -22,6 +22,12 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
     public const string HttpClientName = "dexra-channels";
     private static readonly TimeSpan CustomerServiceWindow = TimeSpan.FromHours(24);
 
+    /// <summary>A caption the reply does not have is left out, not sent as null.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions WithoutNulls = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public async ValueTask<DeliveryResult> Handle(DeliverMessage command, CancellationToken cancellationToken)
     {
         var channel = await store.FindAsync(command.WorkspaceId, command.ChannelId, cancellationToken);
@@ -206,7 +212,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{phone}/messages")
         {
-            Content = JsonContent.Create(message, options: new System.Text.Json.JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }),
+            Content = JsonContent.Create(message, options: WithoutNulls),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var (status, body) = await SendAsync(request, ct);
