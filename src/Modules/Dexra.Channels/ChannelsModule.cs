@@ -42,6 +42,7 @@ public static class ChannelsModule
         services.AddScoped<WidgetAttachments>();
         services.AddScoped<OutgoingFiles>();
         services.AddSingleton<OutgoingFileLinks>();
+        services.AddHostedService<OutgoingFilePurge>();
         services.AddHttpClient(DeliverMessageHandler.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }

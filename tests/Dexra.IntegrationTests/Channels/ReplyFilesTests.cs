@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dexra.Conversations.Contracts;
+using Dexra.IntegrationTests.Conversations;
 using Dexra.IntegrationTests.Infrastructure;
 using Dexra.IntegrationTests.Widget;
 using Mediator;
@@ -104,6 +105,34 @@ public sealed class ReplyFilesTests(WorkspaceFixture fixture) : IClassFixture<Wo
         (await other.Api.GetAsync($"/api/v1/attachments/{pdf.Str("id")}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await (await fixture.Api.PostAsync($"/api/v1/conversations/{conversation}/messages", JsonContent.Create(new { text = "" }))).ProblemAsync(HttpStatusCode.BadRequest))
             .GetProperty("errors").TryGetProperty("text", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task An_upload_no_reply_took_is_purged_after_a_day_and_a_sent_one_is_kept()
+    {
+        var (apiChannel, _) = await ChannelKit.CreateAsync(fixture, "api", new { });
+        var accepted = await fixture.Api.PostJsonAsync($"/api/v1/channels/{apiChannel}/messages",
+            new { externalId = Guid.NewGuid().ToString("N"), contact = new { name = "Bo", email = $"bo-{Guid.NewGuid():N}@example.com" }, text = "The label please" }, HttpStatusCode.Accepted);
+        var sent = await StoredAsync("label.pdf", Invoice);
+        var abandoned = await StoredAsync("draft.pdf", Invoice);
+        var recent = await StoredAsync("just-now.pdf", Invoice);
+        await fixture.Api.PostJsonAsync($"/api/v1/conversations/{accepted.Id("conversationId")}/messages",
+            new { @private = true, text = "Label for Bo", attachmentIds = new[] { Guid.ParseExact(sent.StorageKey, "N") } }, HttpStatusCode.Created);
+        foreach (var file in new[] { sent, abandoned })
+        {
+            await fixture.App.ScalarAsync<int>("WITH aged AS (UPDATE channels.attachments SET created_at = now() - interval '25 hours' WHERE workspace_id = @w AND id = @id RETURNING 1) SELECT count(*)::int FROM aged",
+                ("w", fixture.Workspace.Id), ("id", Guid.ParseExact(file.StorageKey, "N")));
+        }
+
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            (await Dexra.Channels.Outbound.OutgoingFilePurge.PurgeAsync(scope.ServiceProvider.GetRequiredService<Dexra.SharedKernel.Persistence.DbSession>(), CancellationToken.None))
+                .ShouldBeGreaterThanOrEqualTo(1);
+        }
+
+        (await fixture.Api.GetAsync($"/api/v1/attachments/{abandoned.StorageKey}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await fixture.Api.GetAsync($"/api/v1/attachments/{sent.StorageKey}")).StatusCode.ShouldBe(HttpStatusCode.OK, "a file a note carries is kept");
+        (await fixture.Api.GetAsync($"/api/v1/attachments/{recent.StorageKey}")).StatusCode.ShouldBe(HttpStatusCode.OK, "an upload has a day to be sent");
     }
 
     [Fact]

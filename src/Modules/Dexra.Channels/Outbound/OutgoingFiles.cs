@@ -13,6 +13,9 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Dexra.Channels.Outbound;
@@ -160,6 +163,83 @@ internal sealed class OutgoingFileLinks(IDataProtectionProvider provider, TimePr
             return null;
         }
     }
+}
+
+internal sealed class KeepOutgoingFilesHandler(DbSession session) : ICommandHandler<KeepOutgoingFiles, int>
+{
+    public async ValueTask<int> Handle(KeepOutgoingFiles command, CancellationToken cancellationToken)
+    {
+        var ids = command.StorageKeys.Select(k => Guid.TryParseExact(k, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToArray();
+        await using var update = session.CreateCommand("""
+            UPDATE channels.attachments SET message_id = @message
+            WHERE workspace_id = (SELECT @ws) AND id = ANY(@ids) AND channel_id IS NULL AND message_id IS NULL
+            """);
+        update.Parameters.AddWithValue("message", command.MessageId);
+        update.Parameters.AddWithValue("ws", command.WorkspaceId);
+        update.Parameters.AddWithValue("ids", ids);
+        return await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// Deletes files agents uploaded for a reply they never sent (the chip removed, the tab closed),
+/// a day after the upload, so abandoned uploads do not pile up in the database.
+/// </summary>
+internal sealed partial class OutgoingFilePurge(IServiceScopeFactory scopes, ILogger<OutgoingFilePurge> logger) : BackgroundService
+{
+    public static readonly TimeSpan KeptUnsent = TimeSpan.FromDays(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var purged = await PurgeAsync(scope.ServiceProvider.GetRequiredService<DbSession>(), stoppingToken);
+                if (purged > 0)
+                {
+                    LogPurged(logger, purged);
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPurgeFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One pass: every unsent upload older than a day, at most 1,000 per statement.</summary>
+    public static async Task<int> PurgeAsync(DbSession session, CancellationToken ct)
+    {
+        await session.OpenAsync(ct);
+        var total = 0;
+        int deleted;
+        do
+        {
+            await using var delete = session.CreateCommand("""
+                DELETE FROM channels.attachments
+                WHERE (workspace_id, id) IN (
+                    SELECT workspace_id, id FROM channels.attachments
+                    WHERE channel_id IS NULL AND message_id IS NULL AND created_at < now() - @kept
+                    LIMIT 1000)
+                """);
+            delete.Parameters.AddWithValue("kept", KeptUnsent);
+            deleted = await delete.ExecuteNonQueryAsync(ct);
+            total += deleted;
+        }
+        while (deleted == 1000);
+
+        return total;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} files uploaded for replies that were never sent")]
+    private static partial void LogPurged(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging unsent reply files failed; the next hourly pass retries")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 }
 
 internal sealed class StoreOutgoingFileHandler(OutgoingFiles files) : ICommandHandler<StoreOutgoingFile, AttachmentRef>

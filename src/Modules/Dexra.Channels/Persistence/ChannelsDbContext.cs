@@ -79,6 +79,9 @@ internal sealed class StoredAttachment
 
     /// <summary>The channel a customer sent it on; none for a file an agent attached to a reply.</summary>
     public Guid? ChannelId { get; set; }
+
+    /// <summary>The reply or note that carries an agent's file; a file no message took within a day is purged.</summary>
+    public Guid? MessageId { get; set; }
     public required string Owner { get; set; }
     public required string FileName { get; set; }
     public required string ContentType { get; set; }

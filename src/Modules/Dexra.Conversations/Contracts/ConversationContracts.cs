@@ -32,6 +32,12 @@ public sealed record AttachmentRef(string FileName, string ContentType, long Siz
 /// <param name="Owner">Who uploaded it (<c>agent:ID</c> or <c>api</c>), for the record.</param>
 public sealed record StoreOutgoingFile(Guid WorkspaceId, string Owner, string? FileName, byte[] Content) : ICommand<AttachmentRef>;
 
+/// <summary>
+/// Port implemented by the Channels module, in the caller's transaction: these stored files are
+/// carried by <paramref name="MessageId"/> and are kept (files no message takes are purged after a day).
+/// </summary>
+public sealed record KeepOutgoingFiles(Guid WorkspaceId, Guid MessageId, IReadOnlyList<string> StorageKeys) : ICommand<int>;
+
 /// <summary>Port implemented by the Channels module: the workspace's stored files among <paramref name="Ids"/> (others are left out).</summary>
 public sealed record FindOutgoingFiles(Guid WorkspaceId, IReadOnlyList<Guid> Ids) : IQuery<IReadOnlyList<AttachmentRef>>;
 

@@ -124,6 +124,11 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
 
             var notified = AddMentions(batch, message, now);
             await batch.ExecuteNonQueryAsync(cancellationToken);
+            if (files.Count > 0)
+            {
+                await mediator.Send(new KeepOutgoingFiles(w, message.Id, [.. files.Select(f => f.StorageKey)]), cancellationToken);
+            }
+
             events.AddRange(notified.Select(n =>
                 new PendingEvent(NotificationEvents.Added, conversation.Id, conversation.AssigneeId, conversation.TeamId, NotificationHandlers.ToInfo(n))));
         }

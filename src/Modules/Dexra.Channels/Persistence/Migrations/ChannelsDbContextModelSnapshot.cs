@@ -324,6 +324,10 @@ namespace Dexra.Channels.Persistence.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("file_name");
 
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
                     b.Property<string>("Owner")
                         .IsRequired()
                         .HasMaxLength(320)
