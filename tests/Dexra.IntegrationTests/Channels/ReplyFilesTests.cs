@@ -222,7 +222,7 @@ public sealed class ReplyFilesTests(WorkspaceFixture fixture) : IClassFixture<Wo
     }
 
     [Fact]
-    public async Task Messenger_uploads_with_the_message_twilio_and_instagram_fetch_a_signed_link_and_x_refuses_files()
+    public async Task Messenger_uploads_with_the_message_twilio_and_instagram_fetch_a_signed_link_and_x_takes_pictures()
     {
         var invoice = await StoredAsync("invoice.pdf", Invoice);
 
@@ -274,13 +274,32 @@ public sealed class ReplyFilesTests(WorkspaceFixture fixture) : IClassFixture<Wo
         attachment.Str("type").ShouldBe("file");
         attachment.GetProperty("payload").Str("url").ShouldStartWith("https://dexra.example.com/files/v1/");
 
-        using var x = new ProviderEmulator(_ => (201, """{"data":{"dm_conversation_id":"1-2","dm_event_id":"3"}}"""));
-        var (xChannel, _) = await ChannelKit.CreateAsync(fixture, "x", new { userId = "3001969357", consumerSecret = "c", accessToken = "a", apiBaseUrl = x.BaseUrl });
+        using var x = new ProviderEmulator(r => r.PathAndQuery == "/2/media/upload"
+            ? (200, """{"data":{"id":"1880028106020515840","media_key":"3_1880028106020515840","expires_after_secs":86400}}""")
+            : (201, """{"data":{"dm_conversation_id":"1187000000000000000-3001969357","dm_event_id":"1880028106515443712"}}"""));
+        var (xChannel, _) = await ChannelKit.CreateAsync(fixture, "x", new { userId = "3001969357", consumerSecret = "c", accessToken = "x-user-token", apiBaseUrl = x.BaseUrl });
         var refused = await DeliverAsync(xChannel, "1187000000000000000", "Invoice", invoice);
         refused.Accepted.ShouldBeFalse();
         refused.Retryable.ShouldBeFalse();
-        refused.Error!.ShouldContain("text only on X");
-        x.Requests.ShouldBeEmpty();
+        refused.Error!.ShouldContain("'invoice.pdf' cannot be sent there");
+        x.Requests.ShouldBeEmpty("nothing goes out when one of the files cannot");
+
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0];
+        var screenshot = await StoredAsync("where-to-click.png", png);
+        var pictured = await DeliverAsync(xChannel, "1187000000000000000", "Click here.", screenshot);
+        pictured.Accepted.ShouldBeTrue(pictured.Error);
+        pictured.ProviderMessageId.ShouldBe("1880028106515443712");
+        x.Requests.Count.ShouldBe(2);
+        var (media, dm) = (x.Requests[0], x.Requests[1]);
+        media.PathAndQuery.ShouldBe("/2/media/upload");
+        media.Headers["Authorization"].ShouldBe("Bearer x-user-token");
+        media.Body.ShouldContain("name=media_category");
+        media.Body.ShouldContain("dm_image");
+        media.Body.ShouldContain("name=media; filename=where-to-click.png");
+        dm.PathAndQuery.ShouldBe("/2/dm_conversations/with/1187000000000000000/messages");
+        var json = JsonDocument.Parse(dm.Body).RootElement;
+        json.Str("text").ShouldBe("Click here.");
+        json.GetProperty("attachments")[0].Str("media_id").ShouldBe("1880028106020515840");
     }
 
     [Fact]

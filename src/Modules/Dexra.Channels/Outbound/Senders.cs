@@ -61,9 +61,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
             ChannelTypes.Messenger or ChannelTypes.Instagram => await MetaSendAsync(channel, command, files, cancellationToken),
             ChannelTypes.Telegram => await TelegramAsync(channel, command, files, cancellationToken),
             ChannelTypes.Sms => await TwilioAsync(channel, command, files, cancellationToken),
-            ChannelTypes.X => files.Count > 0
-                ? new DeliveryResult(false, null, "Dexra sends text only on X: the reply's files were not sent (nor its text). Share a link to the file instead.", false)
-                : await XAsync(channel, command, cancellationToken),
+            ChannelTypes.X => await XAsync(channel, command, files, cancellationToken),
             ChannelTypes.Email => await EmailAsync(channel, command, files, cancellationToken),
             // The visitor's widget reads the stored message (and its files) itself, told by /hubs/widget or on its next catch-up.
             ChannelTypes.WebWidget => new DeliveryResult(true, null, null, false),
@@ -354,17 +352,66 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         return new DeliveryResult(false, null, $"Twilio refused the message{(code is null ? "" : $" (error {code})")}: {body.Str("message") ?? $"HTTP {(int)status}"}", Retryable(status));
     }
 
-    private async Task<DeliveryResult> XAsync(ChannelConfig channel, DeliverMessage command, CancellationToken ct)
+    /// <summary>X's direct-message media: pictures (5 MB) and animated GIFs (15 MB); one per message.</summary>
+    private static string? XMediaCategory(OutgoingFile file) => file.Ref.ContentType switch
     {
-        var url = $"{channel.BaseUrl("https://api.x.com")}/2/dm_conversations/with/{Uri.EscapeDataString(command.Recipient)}/messages";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { text = command.Text }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.Require("accessToken"));
-        var (status, body) = await SendAsync(request, ct);
-        if (IsSuccess(status))
+        "image/gif" when file.Content.Length <= 15 * 1024 * 1024 => "dm_gif",
+        "image/jpeg" or "image/png" or "image/webp" when file.Content.Length <= 5 * 1024 * 1024 => "dm_image",
+        _ => null,
+    };
+
+    private async Task<DeliveryResult> XAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
+    {
+        var refused = files.Where(f => XMediaCategory(f) is null).Select(f => $"'{f.Ref.FileName}'").ToList();
+        if (refused.Count > 0)
         {
-            return new DeliveryResult(true, body?["data"].Str("dm_event_id"), null, false);
+            return new DeliveryResult(false, null,
+                $"X direct messages carry pictures (up to 5 MB) and GIFs only: {string.Join(", ", refused)} cannot be sent there, so nothing was. Share a link to the file instead.", false);
         }
 
+        var api = channel.BaseUrl("https://api.x.com");
+        var token = channel.Require("accessToken");
+        var url = $"{api}/2/dm_conversations/with/{Uri.EscapeDataString(command.Recipient)}/messages";
+        var parts = new List<Part>();
+        if (files.Count == 0)
+        {
+            parts.Add(new Part("the text", () => XPostAsync(url, token, new { text = command.Text }, ct)));
+        }
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            // The text rides with the first picture: a direct message holds text and one attachment.
+            var text = i == 0 && command.Text.Length > 0 ? command.Text : null;
+            parts.Add(new Part(FileWhat(file), async () =>
+            {
+                using var form = new MultipartFormDataContent { { new StringContent(XMediaCategory(file)!), "media_category" } };
+                form.Add(FileContent(file), "media", file.Ref.FileName);
+                using var upload = new HttpRequestMessage(HttpMethod.Post, $"{api}/2/media/upload") { Content = form };
+                upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                var (status, body) = await SendAsync(upload, ct);
+                if (!IsSuccess(status) || body?["data"].Str("id") is not { } mediaId)
+                {
+                    return XError(status, body);
+                }
+
+                return await XPostAsync(url, token, new { text, attachments = new[] { new { media_id = mediaId } } }, ct);
+            }));
+        }
+
+        return await SendPartsAsync(parts, ct);
+    }
+
+    private async Task<DeliveryResult> XPostAsync(string url, string token, object message, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(message, options: WithoutNulls) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var (status, body) = await SendAsync(request, ct);
+        return IsSuccess(status) ? new DeliveryResult(true, body?["data"].Str("dm_event_id"), null, false) : XError(status, body);
+    }
+
+    private static DeliveryResult XError(HttpStatusCode status, JsonNode? body)
+    {
         var detail = body.Str("detail") ?? body?["errors"]?[0].Str("message") ?? body.Str("title") ?? $"HTTP {(int)status}";
         return new DeliveryResult(false, null, $"X refused the message: {detail}", Retryable(status));
     }
