@@ -85,5 +85,39 @@ public sealed class TenancyAndErrorsTests(WorkspaceFixture fixture) : IClassFixt
         agent.Str("presence").ShouldBe("online");
     }
 
+    [Fact]
+    public async Task Answers_the_framework_writes_carry_a_detail_too()
+    {
+        using var anonymous = fixture.App.CreateClient();
+        (await (await anonymous.GetAsync("/api/v1/agents")).ProblemAsync(HttpStatusCode.Unauthorized)).Str("detail").ShouldContain("Bearer");
+        await (await fixture.Api.GetAsync("/api/v1/agents/not-a-guid")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Api.GetAsync("/api/v1/nothing-here")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Api.PutAsync("/api/v1/agents", JsonContent("{}"))).ProblemAsync(HttpStatusCode.MethodNotAllowed);
+        await (await fixture.Api.PostAsync("/api/v1/agents", new StringContent("name=x", Encoding.UTF8, "text/plain"))).ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        var token = await fixture.Api.PostJsonAsync("/api/v1/tokens", new { name = "read only", role = "agent" }, HttpStatusCode.Created);
+        using var agent = fixture.App.CreateClient();
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Str("token"));
+        await (await agent.PostAsync("/api/v1/agents", JsonContent("{\"name\":\"X\",\"email\":\"x@example.com\"}"))).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task An_empty_body_a_wrong_json_type_and_an_unreadable_parameter_say_what_is_wrong()
+    {
+        var empty = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent(""))).ProblemAsync(HttpStatusCode.BadRequest);
+        empty.Str("detail").ShouldBe("The request needs a JSON body.");
+
+        var wrongType = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent("{\"name\":\"Ann\",\"email\":\"ann-types@example.com\",\"capacity\":{\"chat\":\"lots\"}}"))).ProblemAsync(HttpStatusCode.BadRequest);
+        wrongType.GetProperty("errors").TryGetProperty("capacity.chat", out _).ShouldBeTrue();
+        wrongType.Str("detail").ShouldNotContain("Dexra.");
+        wrongType.Str("detail").ShouldNotContain("System.");
+
+        var notAnObject = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent("[1, 2]"))).ProblemAsync(HttpStatusCode.BadRequest);
+        notAnObject.Str("detail").ShouldNotContain("Dexra.");
+
+        var limit = await (await fixture.Api.GetAsync("/api/v1/channels?limit=many")).ProblemAsync(HttpStatusCode.BadRequest);
+        limit.GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+    }
+
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
 }
