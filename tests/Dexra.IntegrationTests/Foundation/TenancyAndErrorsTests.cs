@@ -119,5 +119,45 @@ public sealed class TenancyAndErrorsTests(WorkspaceFixture fixture) : IClassFixt
         limit.GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task The_agent_list_pages_newest_first_and_refuses_a_bad_limit_or_cursor()
+    {
+        var workspace = await fixture.App.CreateWorkspaceAsync();
+        var created = new List<Guid> { workspace.AdminAgentId };
+        for (var i = 0; i < 3; i++)
+        {
+            created.Add((await workspace.Api.PostJsonAsync("/api/v1/agents", new { name = $"Pager {i}", email = $"pager{i}@example.com", role = "agent" }, HttpStatusCode.Created)).Id());
+        }
+
+        var seen = new List<Guid>();
+        string? next = null;
+        do
+        {
+            var page = await workspace.Api.GetJsonAsync("/api/v1/agents?limit=2" + (next is null ? "" : $"&before={next}"));
+            page.GetProperty("items").GetArrayLength().ShouldBeLessThanOrEqualTo(2);
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(a => a.Id()));
+            next = page.GetProperty("next").GetString();
+        }
+        while (next is not null);
+
+        seen.ShouldBe(Enumerable.Reverse(created).ToList());
+        (await workspace.Api.GetJsonAsync("/api/v1/agents?limit=1000")).GetProperty("items").GetArrayLength().ShouldBe(4);
+        (await (await workspace.Api.GetAsync("/api/v1/agents?limit=0")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+        (await (await workspace.Api.GetAsync("/api/v1/agents?limit=-3")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+        (await (await workspace.Api.GetAsync("/api/v1/agents?before=not-a-cursor")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("before", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task An_agent_token_setting_presence_of_another_workspaces_agent_is_told_not_found()
+    {
+        var other = await fixture.App.CreateWorkspaceAsync();
+        var token = await fixture.Api.PostJsonAsync("/api/v1/tokens", new { name = "presence bot", role = "agent" }, HttpStatusCode.Created);
+        using var agent = fixture.App.CreateClient();
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Str("token"));
+
+        await (await agent.PutAsync($"/api/v1/agents/{other.AdminAgentId}/presence", JsonContent("{\"status\":\"online\"}"))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await agent.PutAsync($"/api/v1/agents/{fixture.Workspace.AdminAgentId}/presence", JsonContent("{\"status\":\"online\"}"))).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
 }
