@@ -27,6 +27,21 @@ public sealed class TeamAdminTests(WorkspaceFixture fixture) : IClassFixture<Wor
     }
 
     [Fact]
+    public async Task A_removed_agent_leaves_their_teams_so_the_listed_members_can_be_sent_back()
+    {
+        var leaving = (await fixture.Api.PostJsonAsync("/api/v1/agents", new { name = "Leaving", email = "leaving@example.com", role = "agent" }, HttpStatusCode.Created)).Id();
+        var staying = (await fixture.Api.PostJsonAsync("/api/v1/agents", new { name = "Staying", email = "staying@example.com", role = "agent" }, HttpStatusCode.Created)).Id();
+        var team = (await fixture.Api.PostJsonAsync("/api/v1/teams", new { name = "Returns", memberIds = new[] { leaving, staying } }, HttpStatusCode.Created)).Id();
+
+        (await fixture.Api.DeleteAsync($"/api/v1/agents/{leaving}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var listed = (await fixture.Api.GetJsonAsync($"/api/v1/teams/{team}")).GetProperty("memberIds").EnumerateArray().Select(m => m.GetGuid()).ToArray();
+        listed.ShouldBe(new[] { staying });
+        var renamed = await fixture.Api.PatchJsonAsync($"/api/v1/teams/{team}", new { name = "Returns desk", memberIds = listed }, HttpStatusCode.OK);
+        renamed.Str("name").ShouldBe("Returns desk");
+    }
+
+    [Fact]
     public async Task An_overlong_out_of_hours_reply_is_a_validation_problem_not_a_500()
     {
         var tooLong = new string('a', 2001);

@@ -225,7 +225,7 @@ internal static class AgentEndpoints
             TypedResults.Ok(await mediator.Send(new UpdateAgent(user.GetWorkspaceId(), id, body), ct)))
             .RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Change an agent's profile, role, skills or capacity.");
 
-        agents.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, WorkspacesDbContext db, TimeProvider clock, CancellationToken ct) =>
+        agents.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, WorkspacesDbContext db, TimeProvider clock, IMediator mediator, CancellationToken ct) =>
         {
             var workspaceId = user.GetWorkspaceId();
             var agent = await db.Agents.SingleOrDefaultAsync(a => a.WorkspaceId == workspaceId && a.Id == id && a.DeletedAt == null, ct)
@@ -233,6 +233,7 @@ internal static class AgentEndpoints
             agent.DeletedAt = clock.GetUtcNow();
             agent.Presence = AgentPresence.Offline;
             await db.SaveChangesAsync(ct);
+            await mediator.Publish(new AgentRemoved(workspaceId, id), ct);
             return TypedResults.NoContent();
         }).RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Remove an agent; their history stays.");
 
