@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Dexra.SharedKernel.Api;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 
 namespace Dexra.Web.Infrastructure;
 
@@ -114,4 +116,25 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}
+
+/// <summary>
+/// The last of the problem writers: it writes whatever the request accepts. The framework's writer
+/// declines when the Accept header names no JSON type (Accept: text/plain), and then a 404 became an
+/// empty 500 and a validation problem an empty 400. Problem details are the API's only error form.
+/// </summary>
+internal sealed class AnyAcceptProblemDetailsWriter(IOptions<ProblemDetailsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        problem.Status = status;
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(status);
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(
+            problem, problem.GetType(), json.Value.SerializerOptions, "application/problem+json", context.HttpContext.RequestAborted));
+    }
 }

@@ -42,6 +42,7 @@ internal static class HostSetup
             context.ProblemDetails.Detail ??= DefaultDetail(context.HttpContext.Request, context.ProblemDetails.Status);
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
+        services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemDetailsWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Unreadable bodies become BadHttpRequestException, which the handler above answers.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

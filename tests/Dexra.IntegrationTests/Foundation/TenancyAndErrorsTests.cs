@@ -102,6 +102,22 @@ public sealed class TenancyAndErrorsTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_client_that_accepts_no_json_still_gets_the_problem_with_its_status()
+    {
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? body = null)
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent(body) };
+            request.Headers.Accept.ParseAdd("text/plain");
+            return await fixture.Api.SendAsync(request);
+        }
+
+        await (await SendAsync(HttpMethod.Get, $"/api/v1/agents/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await SendAsync(HttpMethod.Get, "/api/v1/agents/not-a-guid")).ProblemAsync(HttpStatusCode.NotFound);
+        var invalid = await (await SendAsync(HttpMethod.Post, "/api/v1/agents", "{\"name\":\"\"}")).ProblemAsync(HttpStatusCode.BadRequest);
+        invalid.GetProperty("errors").TryGetProperty("name", out _).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task An_empty_body_a_wrong_json_type_and_an_unreadable_parameter_say_what_is_wrong()
     {
         var empty = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent(""))).ProblemAsync(HttpStatusCode.BadRequest);
