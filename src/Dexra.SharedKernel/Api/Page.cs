@@ -78,3 +78,19 @@ public readonly record struct Cursor(DateTimeOffset At, Guid Id)
         return Math.Min(limit.Value, MaxLimit);
     }
 }
+
+/// <summary>Paging for the small lists that are read whole (API tokens, invitations): the same shape and cursor as the keyset lists.</summary>
+public static class Pages
+{
+    /// <summary>Newest first by <paramref name="at"/>, then id; the items strictly after <paramref name="before"/>, at most <paramref name="limit"/>.</summary>
+    public static Page<T> Slice<T>(IEnumerable<T> items, int limit, Cursor? before, Func<T, DateTimeOffset> at, Func<T, Guid> id)
+    {
+        var ordered = items.OrderByDescending(at).ThenByDescending(id);
+        var after = before is { } cursor
+            ? ordered.Where(i => at(i) < cursor.At || (at(i) == cursor.At && id(i).CompareTo(cursor.Id) < 0))
+            : ordered;
+        var page = after.Take(limit + 1).ToList();
+        var next = page.Count > limit ? new Cursor(at(page[limit - 1]), id(page[limit - 1])).Encode() : null;
+        return new Page<T>(page.Take(limit).ToList(), next);
+    }
+}

@@ -39,8 +39,10 @@ internal static class HostSetup
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Detail ??= DefaultDetail(context.HttpContext.Request, context.ProblemDetails.Status);
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
+        services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemDetailsWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Unreadable bodies become BadHttpRequestException, which the handler above answers.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -98,4 +100,21 @@ internal static class HostSetup
         services.AddCascadingAuthenticationState();
         return builder;
     }
+
+    /// <summary>
+    /// What a bare status answer means, for the problems the framework writes without a detail: a
+    /// challenge, a refused role, an address that matches no endpoint (an id that is not a GUID included).
+    /// </summary>
+    private static string? DefaultDetail(HttpRequest request, int? status) => status switch
+    {
+        StatusCodes.Status401Unauthorized when request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs")
+            => "A valid API token is required: send it as 'Authorization: Bearer <token>'.",
+        StatusCodes.Status401Unauthorized => "This request needs credentials that were missing or not valid.",
+        StatusCodes.Status403Forbidden => "The token or agent may not do this; it needs the admin role.",
+        StatusCodes.Status404NotFound => "Nothing was found at this address; an id in the path must be the GUID of one of this workspace's resources.",
+        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed at this address.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with 'Content-Type: application/json'.",
+        _ => null,
+    };
 }

@@ -45,6 +45,28 @@ public sealed partial class AuthenticationTests(WorkspaceFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task The_token_list_pages_newest_first_and_refuses_a_bad_limit_or_cursor()
+    {
+        var workspace = await fixture.App.CreateWorkspaceAsync();
+        var issued = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            issued.Add((await workspace.Api.PostJsonAsync("/api/v1/tokens", new { name = $"Paged {i}" }, HttpStatusCode.Created)).Id());
+        }
+
+        var first = await workspace.Api.GetJsonAsync("/api/v1/tokens?limit=2");
+        first.GetProperty("items").EnumerateArray().Select(t => t.Id()).ToArray().ShouldBe(new[] { issued[2], issued[1] });
+        var second = await workspace.Api.GetJsonAsync($"/api/v1/tokens?limit=2&before={first.Str("next")}");
+        // The token the workspace was created with is the oldest.
+        second.GetProperty("items").EnumerateArray().Select(t => t.Id()).First().ShouldBe(issued[0]);
+        second.GetProperty("items").GetArrayLength().ShouldBe(2);
+        second.GetProperty("next").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+
+        await (await workspace.Api.GetAsync("/api/v1/tokens?limit=0")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await workspace.Api.GetAsync("/api/v1/tokens?before=not-a-cursor")).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task An_agent_token_cannot_do_admin_work()
     {
         var created = await fixture.Api.PostJsonAsync("/api/v1/tokens", new { name = "agent bot", role = "agent" }, HttpStatusCode.Created);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using Dexra.IntegrationTests.Infrastructure;
 using Dexra.Workspaces.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -81,6 +82,37 @@ public sealed class HostTests(WorkspaceFixture fixture) : IClassFixture<Workspac
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "anything");
         var response = await client.PostAsJsonAsync("/platform/v1/workspaces", new { name = "X", adminEmail = "x@example.com", adminPassword = "long-enough" });
         response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        // Whatever the body: the endpoint does not exist, so it is not read.
+        (await client.PostAsync("/platform/v1/workspaces", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.PostAsync("/platform/v1/workspaces", new StringContent("{\"name\":", Encoding.UTF8, "application/json"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Platform_api_checks_the_token_before_it_reads_the_body()
+    {
+        using var client = fixture.App.CreateClient();
+        await (await client.PostAsync("/platform/v1/workspaces", null)).ProblemAsync(HttpStatusCode.Unauthorized);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
+        await (await client.PostAsync("/platform/v1/workspaces", null)).ProblemAsync(HttpStatusCode.Unauthorized);
+        await (await client.PostAsync("/platform/v1/workspaces", new StringContent("{\"name\":", Encoding.UTF8, "application/json"))).ProblemAsync(HttpStatusCode.Unauthorized);
+
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DexraApp.PlatformToken);
+        var empty = await (await client.PostAsync("/platform/v1/workspaces", new StringContent("", Encoding.UTF8, "application/json"))).ProblemAsync(HttpStatusCode.BadRequest);
+        empty.Str("detail").ShouldContain("JSON body");
+        var malformed = await (await client.PostAsync("/platform/v1/workspaces", new StringContent("{\"name\":", Encoding.UTF8, "application/json"))).ProblemAsync(HttpStatusCode.BadRequest);
+        malformed.Str("detail").ShouldContain("JSON");
+        var wrongType = await (await client.PostAsync("/platform/v1/workspaces", new StringContent("{\"name\":5}", Encoding.UTF8, "application/json"))).ProblemAsync(HttpStatusCode.BadRequest);
+        wrongType.GetProperty("errors").TryGetProperty("name", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Platform_api_refuses_an_overlong_admin_name_with_a_validation_problem()
+    {
+        using var client = fixture.App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DexraApp.PlatformToken);
+        var response = await client.PostAsJsonAsync("/platform/v1/workspaces", new { name = "Long admin", adminEmail = "long@example.com", adminPassword = "long-enough", adminName = new string('a', 5000) });
+        (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("adminName", out _).ShouldBeTrue();
     }
 
     [Fact]

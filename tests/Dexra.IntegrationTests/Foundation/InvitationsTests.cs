@@ -28,6 +28,26 @@ public sealed partial class InvitationsTests(WorkspaceFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task The_invitation_list_pages_newest_first_and_refuses_a_bad_limit_or_cursor()
+    {
+        var workspace = await fixture.App.CreateWorkspaceAsync();
+        var issued = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            issued.Add((await workspace.Api.PostJsonAsync("/api/v1/agents/invitations", new { email = $"paged{i}@example.com", role = "agent" }, HttpStatusCode.Created)).Id());
+        }
+
+        var first = await workspace.Api.GetJsonAsync("/api/v1/agents/invitations?limit=2");
+        first.GetProperty("items").EnumerateArray().Select(i => i.Id()).ToArray().ShouldBe(new[] { issued[2], issued[1] });
+        var second = await workspace.Api.GetJsonAsync($"/api/v1/agents/invitations?limit=2&before={first.Str("next")}");
+        second.GetProperty("items").EnumerateArray().Select(i => i.Id()).ToArray().ShouldBe(new[] { issued[0] });
+        second.GetProperty("next").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+
+        await (await workspace.Api.GetAsync("/api/v1/agents/invitations?limit=-1")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await workspace.Api.GetAsync("/api/v1/agents/invitations?before=not-a-cursor")).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task An_invited_person_sets_name_and_password_once_and_is_signed_in_as_that_role()
     {
         var email = $"Invitee-{Guid.NewGuid():N}@Example.com";

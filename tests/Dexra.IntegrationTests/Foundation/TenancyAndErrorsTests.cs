@@ -85,5 +85,95 @@ public sealed class TenancyAndErrorsTests(WorkspaceFixture fixture) : IClassFixt
         agent.Str("presence").ShouldBe("online");
     }
 
+    [Fact]
+    public async Task Answers_the_framework_writes_carry_a_detail_too()
+    {
+        using var anonymous = fixture.App.CreateClient();
+        (await (await anonymous.GetAsync("/api/v1/agents")).ProblemAsync(HttpStatusCode.Unauthorized)).Str("detail").ShouldContain("Bearer");
+        await (await fixture.Api.GetAsync("/api/v1/agents/not-a-guid")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Api.GetAsync("/api/v1/nothing-here")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Api.PutAsync("/api/v1/agents", JsonContent("{}"))).ProblemAsync(HttpStatusCode.MethodNotAllowed);
+        await (await fixture.Api.PostAsync("/api/v1/agents", new StringContent("name=x", Encoding.UTF8, "text/plain"))).ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        var token = await fixture.Api.PostJsonAsync("/api/v1/tokens", new { name = "read only", role = "agent" }, HttpStatusCode.Created);
+        using var agent = fixture.App.CreateClient();
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Str("token"));
+        await (await agent.PostAsync("/api/v1/agents", JsonContent("{\"name\":\"X\",\"email\":\"x@example.com\"}"))).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_client_that_accepts_no_json_still_gets_the_problem_with_its_status()
+    {
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? body = null)
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent(body) };
+            request.Headers.Accept.ParseAdd("text/plain");
+            return await fixture.Api.SendAsync(request);
+        }
+
+        await (await SendAsync(HttpMethod.Get, $"/api/v1/agents/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await SendAsync(HttpMethod.Get, "/api/v1/agents/not-a-guid")).ProblemAsync(HttpStatusCode.NotFound);
+        var invalid = await (await SendAsync(HttpMethod.Post, "/api/v1/agents", "{\"name\":\"\"}")).ProblemAsync(HttpStatusCode.BadRequest);
+        invalid.GetProperty("errors").TryGetProperty("name", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task An_empty_body_a_wrong_json_type_and_an_unreadable_parameter_say_what_is_wrong()
+    {
+        var empty = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent(""))).ProblemAsync(HttpStatusCode.BadRequest);
+        empty.Str("detail").ShouldBe("The request needs a JSON body.");
+
+        var wrongType = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent("{\"name\":\"Ann\",\"email\":\"ann-types@example.com\",\"capacity\":{\"chat\":\"lots\"}}"))).ProblemAsync(HttpStatusCode.BadRequest);
+        wrongType.GetProperty("errors").TryGetProperty("capacity.chat", out _).ShouldBeTrue();
+        wrongType.Str("detail").ShouldNotContain("Dexra.");
+        wrongType.Str("detail").ShouldNotContain("System.");
+
+        var notAnObject = await (await fixture.Api.PostAsync("/api/v1/agents", JsonContent("[1, 2]"))).ProblemAsync(HttpStatusCode.BadRequest);
+        notAnObject.Str("detail").ShouldNotContain("Dexra.");
+
+        var limit = await (await fixture.Api.GetAsync("/api/v1/channels?limit=many")).ProblemAsync(HttpStatusCode.BadRequest);
+        limit.GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task The_agent_list_pages_newest_first_and_refuses_a_bad_limit_or_cursor()
+    {
+        var workspace = await fixture.App.CreateWorkspaceAsync();
+        var created = new List<Guid> { workspace.AdminAgentId };
+        for (var i = 0; i < 3; i++)
+        {
+            created.Add((await workspace.Api.PostJsonAsync("/api/v1/agents", new { name = $"Pager {i}", email = $"pager{i}@example.com", role = "agent" }, HttpStatusCode.Created)).Id());
+        }
+
+        var seen = new List<Guid>();
+        string? next = null;
+        do
+        {
+            var page = await workspace.Api.GetJsonAsync("/api/v1/agents?limit=2" + (next is null ? "" : $"&before={next}"));
+            page.GetProperty("items").GetArrayLength().ShouldBeLessThanOrEqualTo(2);
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(a => a.Id()));
+            next = page.GetProperty("next").GetString();
+        }
+        while (next is not null);
+
+        seen.ShouldBe(Enumerable.Reverse(created).ToList());
+        (await workspace.Api.GetJsonAsync("/api/v1/agents?limit=1000")).GetProperty("items").GetArrayLength().ShouldBe(4);
+        (await (await workspace.Api.GetAsync("/api/v1/agents?limit=0")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+        (await (await workspace.Api.GetAsync("/api/v1/agents?limit=-3")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+        (await (await workspace.Api.GetAsync("/api/v1/agents?before=not-a-cursor")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("before", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task An_agent_token_setting_presence_of_another_workspaces_agent_is_told_not_found()
+    {
+        var other = await fixture.App.CreateWorkspaceAsync();
+        var token = await fixture.Api.PostJsonAsync("/api/v1/tokens", new { name = "presence bot", role = "agent" }, HttpStatusCode.Created);
+        using var agent = fixture.App.CreateClient();
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Str("token"));
+
+        await (await agent.PutAsync($"/api/v1/agents/{other.AdminAgentId}/presence", JsonContent("{\"status\":\"online\"}"))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await agent.PutAsync($"/api/v1/agents/{fixture.Workspace.AdminAgentId}/presence", JsonContent("{\"status\":\"online\"}"))).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
 }

@@ -19,6 +19,9 @@ internal sealed record TeamDto(Guid Id, string Name, IReadOnlyList<Guid> MemberI
 
 internal sealed class TeamService(RoutingDbContext db, IMediator mediator, TimeProvider clock)
 {
+    /// <summary>The column's size: a longer reply was a database error (a 500) instead of a validation problem.</summary>
+    private const int MaxReplyLength = 2000;
+
     public static TeamDto ToDto(Team t) => new(t.Id, t.Name, t.MemberIds, t.Skills, BusinessHours.Parse(t.Hours), t.OutOfHoursReply, t.CreatedAt);
 
     public async Task<TeamDto> CreateAsync(Guid w, TeamBody body, CancellationToken ct)
@@ -101,6 +104,11 @@ internal sealed class TeamService(RoutingDbContext db, IMediator mediator, TimeP
 
         if (body.OutOfHoursReply is not null)
         {
+            if (body.OutOfHoursReply.Length > MaxReplyLength)
+            {
+                throw RequestValidationException.For("outOfHoursReply", $"The out-of-hours reply must have at most {MaxReplyLength} characters.");
+            }
+
             team.OutOfHoursReply = string.IsNullOrWhiteSpace(body.OutOfHoursReply) ? null : body.OutOfHoursReply.Trim();
         }
     }
@@ -118,12 +126,20 @@ internal static class TeamEndpoints
             return TypedResults.Created($"/api/v1/teams/{team.Id}", team);
         }).RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Create a team: members, skills, business hours.");
 
-        teams.MapGet("/", async (ClaimsPrincipal user, RoutingDbContext db, CancellationToken ct) =>
+        teams.MapGet("/", async (int? limit, string? before, ClaimsPrincipal user, RoutingDbContext db, CancellationToken ct) =>
         {
             var w = user.GetWorkspaceId();
-            var list = await db.Teams.AsNoTracking().Where(t => t.WorkspaceId == w).OrderBy(t => t.Name).ThenBy(t => t.Id).ToListAsync(ct);
-            return TypedResults.Ok(new Page<TeamDto>(list.Select(TeamService.ToDto).ToList(), null));
-        }).WithSummary("List the workspace's teams.");
+            var take = Cursor.ClampLimit(limit);
+            var teams = db.Teams.AsNoTracking().Where(t => t.WorkspaceId == w);
+            if (Cursor.Parse(before) is { } cursor)
+            {
+                teams = teams.Where(t => t.CreatedAt < cursor.At || (t.CreatedAt == cursor.At && t.Id.CompareTo(cursor.Id) < 0));
+            }
+
+            var page = await teams.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(take + 1).ToListAsync(ct);
+            var next = page.Count > take ? new Cursor(page[take - 1].CreatedAt, page[take - 1].Id).Encode() : null;
+            return TypedResults.Ok(new Page<TeamDto>(page.Take(take).Select(TeamService.ToDto).ToList(), next));
+        }).WithSummary("The workspace's teams, newest first.");
 
         teams.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, TeamService service, CancellationToken ct) =>
             TypedResults.Ok(TeamService.ToDto(await service.FindAsync(user.GetWorkspaceId(), id, ct))))

@@ -28,6 +28,9 @@ internal sealed record UpdateAgent(Guid WorkspaceId, Guid AgentId, AgentBody Bod
 
 internal sealed record SetPresence(Guid WorkspaceId, Guid AgentId, string Status) : ICommand<AgentInfo>;
 
+/// <summary>The REST list: newest first, keyset-paginated like every list of the API.</summary>
+internal sealed record ListAgentPage(Guid WorkspaceId, int Limit, Cursor? Before) : IQuery<Page<AgentInfo>>;
+
 internal static class AgentRules
 {
     public static void Apply<T>(AbstractValidator<T> v, Func<T, AgentBody> body, bool creating)
@@ -107,6 +110,7 @@ internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agen
       ICommandHandler<SetPresence, AgentInfo>,
       ICommandHandler<ChangeAgentPresence, AgentInfo>,
       IQueryHandler<ListAgents, IReadOnlyList<AgentInfo>>,
+      IQueryHandler<ListAgentPage, Page<AgentInfo>>,
       IQueryHandler<GetAgent, AgentInfo?>
 {
     public async ValueTask<AgentInfo> Handle(CreateAgent command, CancellationToken cancellationToken)
@@ -158,6 +162,19 @@ internal sealed class AgentHandlers(WorkspacesDbContext db, IPasswordHasher<Agen
         return agents.Select(a => a.ToInfo()).ToList();
     }
 
+    public async ValueTask<Page<AgentInfo>> Handle(ListAgentPage query, CancellationToken cancellationToken)
+    {
+        var agents = db.Agents.AsNoTracking().Where(a => a.WorkspaceId == query.WorkspaceId && a.DeletedAt == null);
+        if (query.Before is { } before)
+        {
+            agents = agents.Where(a => a.CreatedAt < before.At || (a.CreatedAt == before.At && a.Id.CompareTo(before.Id) < 0));
+        }
+
+        var page = await agents.OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Take(query.Limit + 1).ToListAsync(cancellationToken);
+        var next = page.Count > query.Limit ? new Cursor(page[query.Limit - 1].CreatedAt, page[query.Limit - 1].Id).Encode() : null;
+        return new Page<AgentInfo>(page.Take(query.Limit).Select(a => a.ToInfo()).ToList(), next);
+    }
+
     public async ValueTask<AgentInfo?> Handle(GetAgent query, CancellationToken cancellationToken)
     {
         var agent = await db.Agents.AsNoTracking()
@@ -194,9 +211,9 @@ internal static class AgentEndpoints
             return TypedResults.Created($"/api/v1/agents/{agent.Id}", agent);
         }).RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Add an agent to the workspace.");
 
-        agents.MapGet("/", async (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new Page<AgentInfo>(await mediator.Send(new ListAgents(user.GetWorkspaceId()), ct), null)))
-            .WithSummary("List the workspace's agents.");
+        agents.MapGet("/", async (int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new ListAgentPage(user.GetWorkspaceId(), Cursor.ClampLimit(limit), Cursor.Parse(before)), ct)))
+            .WithSummary("The workspace's agents, newest first.");
 
         agents.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             await mediator.Send(new GetAgent(user.GetWorkspaceId(), id), ct) is { } agent
@@ -208,7 +225,7 @@ internal static class AgentEndpoints
             TypedResults.Ok(await mediator.Send(new UpdateAgent(user.GetWorkspaceId(), id, body), ct)))
             .RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Change an agent's profile, role, skills or capacity.");
 
-        agents.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, WorkspacesDbContext db, TimeProvider clock, CancellationToken ct) =>
+        agents.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, WorkspacesDbContext db, TimeProvider clock, IMediator mediator, CancellationToken ct) =>
         {
             var workspaceId = user.GetWorkspaceId();
             var agent = await db.Agents.SingleOrDefaultAsync(a => a.WorkspaceId == workspaceId && a.Id == id && a.DeletedAt == null, ct)
@@ -216,14 +233,17 @@ internal static class AgentEndpoints
             agent.DeletedAt = clock.GetUtcNow();
             agent.Presence = AgentPresence.Offline;
             await db.SaveChangesAsync(ct);
+            await mediator.Publish(new AgentRemoved(workspaceId, id), ct);
             return TypedResults.NoContent();
         }).RequireAuthorization(DexraClaims.AdminPolicy).WithSummary("Remove an agent; their history stays.");
 
         agents.MapPut("/{id:guid}/presence", async (Guid id, PresenceBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
-            // Agents set their own presence; admins may set anyone's.
+            // Agents set their own presence; admins may set anyone's. An id that is not an agent of this
+            // workspace is not found for everyone, so that a 403 never tells another workspace's agents apart.
             if (!user.IsAdmin() && user.GetAgentId() != id)
             {
+                _ = await mediator.Send(new GetAgent(user.GetWorkspaceId(), id), ct) ?? throw new NotFoundException("The agent");
                 throw new ForbiddenException("Only admins can set another agent's presence.");
             }
 

@@ -81,9 +81,13 @@ internal static class ApiTokenEndpoints
             return TypedResults.Created($"/api/v1/tokens/{created.Id}", created);
         }).WithSummary("Create an API token; its value is shown once.");
 
-        tokens.MapGet("/", async (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new Page<ApiTokenInfo>(await mediator.Send(new ListApiTokens(user.GetWorkspaceId()), ct), null)))
-            .WithSummary("List API tokens (never their values).");
+        tokens.MapGet("/", async (int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        {
+            var (take, after) = (Cursor.ClampLimit(limit), Cursor.Parse(before));
+            var all = await mediator.Send(new ListApiTokens(user.GetWorkspaceId()), ct);
+            return TypedResults.Ok(Pages.Slice(all, take, after, t => t.CreatedAt, t => t.Id));
+        })
+            .WithSummary("List API tokens (never their values), newest first.");
 
         tokens.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             await mediator.Send(new RevokeApiToken(user.GetWorkspaceId(), id), ct)

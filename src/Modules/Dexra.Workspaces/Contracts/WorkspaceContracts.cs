@@ -83,3 +83,6 @@ public sealed record UpdateWorkspaceSettings(
 
 /// <summary>Published after an agent's presence is saved: routing drains queues when someone comes online.</summary>
 public sealed record AgentPresenceChanged(Guid WorkspaceId, Guid AgentId, string Presence) : INotification;
+
+/// <summary>Published after an agent is removed: teams drop them from their members.</summary>
+public sealed record AgentRemoved(Guid WorkspaceId, Guid AgentId) : INotification;

@@ -210,8 +210,12 @@ internal static class InvitationEndpoints
             return TypedResults.Created($"/api/v1/agents/invitations/{issued.Id}", issued);
         }).WithSummary("Invite a person to join as an agent. The answer carries the single-use link (valid 7 days) once; 409 when an agent with this email exists.");
 
-        invitations.MapGet("/", async (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new Page<InvitationInfo>(await mediator.Send(new ListInvitations(user.GetWorkspaceId()), ct), null)))
+        invitations.MapGet("/", async (int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        {
+            var (take, after) = (Cursor.ClampLimit(limit), Cursor.Parse(before));
+            var all = await mediator.Send(new ListInvitations(user.GetWorkspaceId()), ct);
+            return TypedResults.Ok(Pages.Slice(all, take, after, i => i.CreatedAt, i => i.Id));
+        })
             .WithSummary("The workspace's invitations, newest first, with their status (pending, accepted, revoked, expired).");
 
         invitations.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>

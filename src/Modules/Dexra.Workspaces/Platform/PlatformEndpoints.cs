@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Dexra.SharedKernel;
+using Dexra.SharedKernel.Api;
 using Dexra.SharedKernel.Security;
 using Dexra.Workspaces.ApiTokens;
 using Dexra.Workspaces.Bootstrap;
@@ -25,6 +27,7 @@ internal sealed class CreateWorkspaceValidator : AbstractValidator<CreateWorkspa
         RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
         RuleFor(x => x.AdminEmail).NotEmpty().EmailAddress().MaximumLength(320);
         RuleFor(x => x.AdminPassword).NotEmpty().MinimumLength(8).MaximumLength(200);
+        RuleFor(x => x.AdminName).MaximumLength(200).When(x => x.AdminName is not null);
     }
 }
 
@@ -67,8 +70,10 @@ internal static class PlatformEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
+        // The body is read by hand, after the token check: bound as a parameter, it was read first, so a
+        // caller without the token (or a host without the platform API) got a 400 about the body instead.
         app.MapPost("/platform/v1/workspaces", async (
-            HttpContext http, CreateWorkspaceBody body, IOptions<BootstrapOptions> options, IMediator mediator, CancellationToken ct) =>
+            HttpContext http, IOptions<BootstrapOptions> options, IMediator mediator, CancellationToken ct) =>
         {
             var platformToken = options.Value.PlatformToken;
             if (string.IsNullOrEmpty(platformToken))
@@ -85,11 +90,37 @@ internal static class PlatformEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "A valid platform token is required.");
             }
 
+            var body = await ReadBodyAsync(http.Request, ct);
             var created = await mediator.Send(new CreateWorkspace(body.Name ?? "", body.AdminEmail ?? "", body.AdminPassword ?? "", body.AdminName), ct);
             return Results.Created($"/api/v1/workspace", new { id = created.Id, apiToken = created.ApiToken, adminAgentId = created.AdminAgentId });
         })
         .AllowAnonymous()
+        .Accepts<CreateWorkspaceBody>("application/json")
         .WithTags("Platform")
         .WithSummary("Create a workspace with its first admin; answers an admin API token, shown once.");
+    }
+
+    private static async Task<CreateWorkspaceBody> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (!request.HasJsonContentType())
+        {
+            throw new DexraProblemException(StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type", "Send the body as JSON with 'Content-Type: application/json'.");
+        }
+
+        if (request.ContentLength == 0)
+        {
+            throw new BadHttpRequestException("The request needs a JSON body.");
+        }
+
+        try
+        {
+            return await request.ReadFromJsonAsync<CreateWorkspaceBody>(ct)
+                ?? throw new BadHttpRequestException("The request needs a JSON body.");
+        }
+        catch (JsonException e)
+        {
+            // The same answer as a bound body that does not parse: a 400 naming what is wrong.
+            throw new BadHttpRequestException("The body is not valid JSON for this request.", e);
+        }
     }
 }
