@@ -35,8 +35,22 @@ internal static class Json
     public static DateTimeOffset UnixMillis(string? value, DateTimeOffset fallback) =>
         long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : fallback;
 
-    public static IEnumerable<JsonNode> Items(this JsonNode? node, string name) =>
-        node?[name] is JsonArray array ? array.Where(x => x is not null).Select(x => x!) : [];
+    /// <summary>A list of the provider's format; absent or null is empty, anything else is not that format.</summary>
+    public static IEnumerable<JsonNode> Items(this JsonNode? node, string name) => node?[name] switch
+    {
+        JsonArray array => array.Where(x => x is not null).Select(x => x!),
+        null => [],
+        _ => throw new UnparseableException($"'{name}' is not a list."),
+    };
+
+    /// <summary>
+    /// Meta's envelope (<c>object</c> and <c>entry[]</c>) is there whatever the event: JSON without it is not a
+    /// Meta webhook at all (400), while an envelope of an object Dexra does not use is ignored (200).
+    /// </summary>
+    public static string MetaObject(JsonObject root) =>
+        root["object"] is JsonValue value && value.GetValueKind() == JsonValueKind.String && root["entry"] is JsonArray
+            ? value.GetValue<string>()
+            : throw new UnparseableException("The body is not a Meta webhook: it has no 'object' and 'entry' list.");
 }
 
 /// <summary>WhatsApp Cloud API: <c>entry[].changes[].value.messages[]</c> and <c>statuses[]</c>.</summary>
@@ -45,9 +59,10 @@ internal static class WhatsAppParser
     public static ParseResult Parse(ReadOnlySpan<byte> body, DateTimeOffset now)
     {
         var root = Json.Parse(body);
-        if (root.Str("object") is not "whatsapp_business_account")
+        var kind = Json.MetaObject(root);
+        if (kind is not "whatsapp_business_account")
         {
-            return ParseResult.Ignore($"object '{root.Str("object")}' is not used");
+            return ParseResult.Ignore($"object '{kind}' is not used");
         }
 
         var events = new List<NormalizedEvent>();
@@ -148,12 +163,13 @@ internal static class MetaMessagingParser
     {
         var root = Json.Parse(body);
         var expected = channelType == ChannelTypes.Instagram ? "instagram" : "page";
-        if (root.Str("object") != expected)
+        var kind = Json.MetaObject(root);
+        if (kind != expected)
         {
-            return ParseResult.Ignore($"object '{root.Str("object")}' is not used");
+            return ParseResult.Ignore($"object '{kind}' is not used");
         }
 
-        var kind = channelType == ChannelTypes.Instagram ? IdentityKinds.Instagram : IdentityKinds.Messenger;
+        var identityKind = channelType == ChannelTypes.Instagram ? IdentityKinds.Instagram : IdentityKinds.Messenger;
         var events = new List<NormalizedEvent>();
         foreach (var item in root.Items("entry").SelectMany(e => e.Items("messaging")))
         {
@@ -176,8 +192,8 @@ internal static class MetaMessagingParser
                 DedupeKey = mid,
                 ExternalId = mid,
                 SenderAddress = sender,
-                SenderKind = kind,
-                Identities = [new(kind, sender, true)],
+                SenderKind = identityKind,
+                Identities = [new(identityKind, sender, true)],
                 Text = text,
                 SentAt = Json.UnixMillis(item.Str("timestamp"), now),
                 InReplyTo = message["reply_to"].Str("mid"),
@@ -195,7 +211,9 @@ internal static class TelegramParser
     public static ParseResult Parse(ReadOnlySpan<byte> body, DateTimeOffset now)
     {
         var root = Json.Parse(body);
-        var updateId = root.Str("update_id") ?? throw new UnparseableException("An update has an update_id.");
+        var updateId = root["update_id"] is JsonValue id && id.TryGetValue<long>(out var number)
+            ? number.ToString(CultureInfo.InvariantCulture)
+            : throw new UnparseableException("An update has an integer update_id.");
         var message = root["message"];
         if (message is null)
         {
@@ -279,7 +297,12 @@ internal static class XParser
     public static ParseResult Parse(ReadOnlySpan<byte> body, string businessUserId, DateTimeOffset now)
     {
         var root = Json.Parse(body);
-        if (root["direct_message_events"] is not JsonArray)
+        if (!root.ContainsKey("for_user_id") && !root.Any(p => p.Key.EndsWith("_events", StringComparison.Ordinal) || p.Key == "user_event"))
+        {
+            throw new UnparseableException("The body is not an Account Activity event: it has no 'for_user_id' and no events.");
+        }
+
+        if (!root.ContainsKey("direct_message_events"))
         {
             return ParseResult.Ignore("event kind is not used");
         }
