@@ -94,4 +94,68 @@ public sealed class ChannelPipelineTests(WorkspaceFixture fixture) : IClassFixtu
         var shared = await EventuallyAsync(() => fixture.Api.GetAsync("/api/v1/contacts/lookup?kind=telegram&value=5550001"));
         shared.GetProperty("identities").EnumerateArray().ShouldContain(i => i.Str("kind") == "phone" && i.Str("value") == "+447700900555" && i.GetProperty("verified").GetBoolean());
     }
+
+    [Fact]
+    public async Task Accepted_events_with_a_long_kind_subject_or_message_id_become_one_message_each()
+    {
+        var (_, whatsapp) = await ChannelKit.CreateAsync(fixture, "whatsapp", new { phoneNumberId = "1", accessToken = "t", appSecret = "pipe-odd", verifyToken = "v" });
+        using var client = fixture.App.CreateClient();
+        var odd = Samples.WhatsAppText($"wamid.{Guid.NewGuid():N}", "447700900318", "odd kind")
+            .Replace("\"type\":\"text\"", $"\"type\":\"{new string('k', 80)}\"", StringComparison.Ordinal);
+        var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("pipe-odd"u8, Encoding.UTF8.GetBytes(odd)));
+        (await client.PostAsync(whatsapp, Encoding.UTF8.GetBytes(odd), "application/json", ("X-Hub-Signature-256", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var mail = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "email", name = "Odd mail", settings = new { address = "odd@shop.example.com" } }, HttpStatusCode.Created);
+        var longSubject = "Order " + new string('s', 3000);
+        var longId = new string('m', 1500) + "@mail.example.org";
+        var raw = $"From: Oda <oda.long@example.org>\r\nTo: odd@shop.example.com\r\nSubject: {longSubject}\r\nMessage-ID: <{longId}>\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nA very long subject line.\r\n";
+        for (var i = 0; i < 2; i++)
+        {
+            (await client.PostAsync(mail.Str("webhookUrl"), Encoding.UTF8.GetBytes(raw), "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var waContact = await EventuallyAsync(() => fixture.Api.GetAsync("/api/v1/contacts/lookup?phone=%2B447700900318"));
+        // An unknown kind reads as its name; Dexra keeps 30 characters of it.
+        var waItems = await EventuallyItemsAsync(waContact.Id(), $"[{new string('k', 30)}]");
+        waItems.Count(i => i.Str("type") == "message").ShouldBe(1);
+
+        var mailContact = await EventuallyAsync(() => fixture.Api.GetAsync("/api/v1/contacts/lookup?email=oda.long@example.org"));
+        var mailItems = await EventuallyItemsAsync(mailContact.Id(), "A very long subject line.");
+        var message = mailItems.Single(i => i.Str("type") == "message");
+        message.Str("subject").ShouldStartWith("Order sss");
+        var conversation = await fixture.Api.GetJsonAsync($"/api/v1/conversations/{message.Id("conversationId")}");
+        conversation.GetProperty("channelIds").EnumerateArray().Select(c => c.GetGuid()).ShouldContain(mail.Id());
+    }
+
+    [Fact]
+    public async Task Blank_provider_ids_are_not_messages_and_store_nothing()
+    {
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "whatsapp", new { phoneNumberId = "1", accessToken = "t", appSecret = "pipe-blank", verifyToken = "v" });
+        using var client = fixture.App.CreateClient();
+        foreach (var body in new[] { Samples.WhatsAppText("", "447700900319"), Samples.WhatsAppText("  ", "447700900319"), Samples.WhatsAppText("wamid.blank-sender", "") })
+        {
+            var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("pipe-blank"u8, Encoding.UTF8.GetBytes(body)));
+            var answer = await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", signature));
+            (await answer.JsonAsync(HttpStatusCode.OK)).Str("status").ShouldBe("ignored");
+        }
+
+        (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
+    }
+
+    private async Task<List<JsonElement>> EventuallyItemsAsync(Guid contactId, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var items = (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{contactId}/timeline")).GetProperty("items").EnumerateArray().ToList();
+            if (items.Any(i => i.Str("type") == "message" && i.Str("text") == text) || DateTime.UtcNow > deadline)
+            {
+                items.ShouldContain(i => i.Str("type") == "message" && i.Str("text") == text);
+                return items;
+            }
+
+            await Task.Delay(100);
+        }
+    }
 }

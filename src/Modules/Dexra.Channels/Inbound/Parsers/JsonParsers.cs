@@ -35,6 +35,10 @@ internal static class Json
     public static DateTimeOffset UnixMillis(string? value, DateTimeOffset fallback) =>
         long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : fallback;
 
+    /// <summary>A provider's id: blank counts as missing, as nothing can be deduplicated or found by it.</summary>
+    public static string? Id(this JsonNode? node, string name) =>
+        node.Str(name) is { } id && !string.IsNullOrWhiteSpace(id) ? id : null;
+
     /// <summary>A list of the provider's format; absent or null is empty, anything else is not that format.</summary>
     public static IEnumerable<JsonNode> Items(this JsonNode? node, string name) => node?[name] switch
     {
@@ -51,6 +55,9 @@ internal static class Json
         root["object"] is JsonValue value && value.GetValueKind() == JsonValueKind.String && root["entry"] is JsonArray
             ? value.GetValue<string>()
             : throw new UnparseableException("The body is not a Meta webhook: it has no 'object' and 'entry' list.");
+
+    /// <summary>Message kinds come from the provider's payload; Dexra stores up to 30 characters of one.</summary>
+    public static string Kind(string? kind) => string.IsNullOrEmpty(kind) ? "unknown" : kind.Length > 30 ? kind[..30] : kind;
 }
 
 /// <summary>WhatsApp Cloud API: <c>entry[].changes[].value.messages[]</c> and <c>statuses[]</c>.</summary>
@@ -73,14 +80,14 @@ internal static class WhatsAppParser
                 .GroupBy(c => c.Str("wa_id")!).ToDictionary(g => g.Key, g => g.First()["profile"].Str("name"), StringComparer.Ordinal);
             foreach (var message in value.Items("messages"))
             {
-                var from = message.Str("from");
-                var id = message.Str("id");
+                var from = message.Id("from");
+                var id = message.Id("id");
                 if (from is null || id is null)
                 {
                     continue;
                 }
 
-                var type = message.Str("type") ?? "unknown";
+                var type = Json.Kind(message.Str("type"));
                 names.TryGetValue(from, out var name);
                 events.Add(new NormalizedEvent
                 {
@@ -101,8 +108,8 @@ internal static class WhatsAppParser
 
             foreach (var status in value.Items("statuses"))
             {
-                var id = status.Str("id");
-                var state = status.Str("status");
+                var id = status.Id("id");
+                var state = status.Id("status");
                 if (id is null || state is null)
                 {
                     continue;
@@ -174,8 +181,8 @@ internal static class MetaMessagingParser
         foreach (var item in root.Items("entry").SelectMany(e => e.Items("messaging")))
         {
             var message = item["message"];
-            var sender = item["sender"].Str("id");
-            var mid = message.Str("mid");
+            var sender = item["sender"].Id("id");
+            var mid = message.Id("mid");
             if (message is null || sender is null || mid is null || message.Str("is_echo") == "true")
             {
                 continue;
@@ -221,8 +228,8 @@ internal static class TelegramParser
         }
 
         var from = message["from"];
-        var userId = from.Str("id");
-        var chatId = message["chat"].Str("id") ?? userId;
+        var userId = from.Id("id");
+        var chatId = message["chat"].Id("id") ?? userId;
         if (userId is null || chatId is null || from.Str("is_bot") == "true")
         {
             return ParseResult.Ignore("not a message from a person");
@@ -311,8 +318,8 @@ internal static class XParser
         foreach (var dm in root.Items("direct_message_events"))
         {
             var create = dm["message_create"];
-            var id = dm.Str("id");
-            var sender = create.Str("sender_id");
+            var id = dm.Id("id");
+            var sender = create.Id("sender_id");
             if (dm.Str("type") != "message_create" || id is null || sender is null || sender == businessUserId)
             {
                 continue;
