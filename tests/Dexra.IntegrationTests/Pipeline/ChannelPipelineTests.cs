@@ -143,6 +143,31 @@ public sealed class ChannelPipelineTests(WorkspaceFixture fixture) : IClassFixtu
         (await ChannelKit.LoggedAsync(fixture.App, id)).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task The_api_channel_refuses_a_nul_character_or_a_phone_without_digits_with_400_and_records_nothing()
+    {
+        var (_, url) = await ChannelKit.CreateAsync(fixture, "api", new { });
+        var bodies = new object[]
+        {
+            new { externalId = $"ext-{Guid.NewGuid():N}", contact = new { accountId = "cust-nul-1" }, text = "before\u0000after" },
+            new { externalId = $"ext-{Guid.NewGuid():N}", contact = new { accountId = "cust-nul\u00002" }, text = "hello" },
+            new { externalId = $"ext\u0000{Guid.NewGuid():N}", contact = new { accountId = "cust-nul-3" }, text = "hello" },
+            new { externalId = $"ext-{Guid.NewGuid():N}", contact = new { name = "Nul\u0000Name", accountId = "cust-nul-4" }, text = "hello" },
+            new { externalId = $"ext-{Guid.NewGuid():N}", contact = new { phone = "---" }, text = "hello" },
+        };
+        var fields = new[] { "text", "contact.accountId", "externalId", "contact.name", "contact.phone" };
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            var problem = await (await fixture.Api.PostAsJsonAsync(url, bodies[i])).ProblemAsync(HttpStatusCode.BadRequest);
+            problem.GetProperty("errors").TryGetProperty(fields[i], out _).ShouldBeTrue(problem.GetRawText());
+        }
+
+        foreach (var account in new[] { "cust-nul-1", "cust-nul-3", "cust-nul-4" })
+        {
+            (await fixture.Api.GetAsync($"/api/v1/contacts/lookup?accountId={account}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        }
+    }
+
     private async Task<List<JsonElement>> EventuallyItemsAsync(Guid contactId, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
