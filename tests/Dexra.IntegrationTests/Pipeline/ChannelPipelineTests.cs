@@ -168,6 +168,55 @@ public sealed class ChannelPipelineTests(WorkspaceFixture fixture) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task Whatsapp_statuses_move_our_reply_forward_and_a_status_dexra_does_not_know_leaves_it_as_it_is()
+    {
+        using var graph = new ProviderEmulator(_ => (200, """{"messaging_product":"whatsapp","contacts":[{"input":"447700900320","wa_id":"447700900320"}],"messages":[{"id":"wamid.OUT-STATUS-320"}]}"""));
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "whatsapp", new { phoneNumberId = "1", accessToken = "t", appSecret = "pipe-status", verifyToken = "v", apiBaseUrl = graph.BaseUrl });
+        using var client = fixture.App.CreateClient();
+        async Task PostAsync(string body)
+        {
+            var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("pipe-status"u8, Encoding.UTF8.GetBytes(body)));
+            (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        await PostAsync(Samples.WhatsAppText($"wamid.{Guid.NewGuid():N}", "447700900320", "Any news?"));
+        var contact = await EventuallyAsync(() => fixture.Api.GetAsync("/api/v1/contacts/lookup?phone=%2B447700900320"));
+        var conversationId = (await EventuallyItemsAsync(contact.Id(), "Any news?")).First(i => i.Str("type") == "message").Id("conversationId");
+        var reply = await fixture.Api.PostJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { text = "It ships today." }, HttpStatusCode.Created);
+
+        async Task<string?> DeliveryStatusAsync(string? until)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                var rows = await ChannelKit.LoggedAsync(fixture.App, id);
+                var message = (await fixture.Api.GetJsonAsync($"/api/v1/conversations/{conversationId}/messages")).GetProperty("items").EnumerateArray().Single(m => m.Id() == reply.Id());
+                var status = message.GetProperty("deliveryStatus").GetString();
+                if ((rows.All(r => r.ProcessedAt is not null) && (until is null || status == until)) || DateTime.UtcNow > deadline)
+                {
+                    return status;
+                }
+
+                await Task.Delay(100);
+            }
+        }
+
+        (await DeliveryStatusAsync("sent")).ShouldBe("sent");
+        await PostAsync(Samples.WhatsAppStatus("wamid.OUT-STATUS-320", "delivered"));
+        (await DeliveryStatusAsync("delivered")).ShouldBe("delivered");
+
+        // Meta's "warning" (and any state added later) says nothing about delivery: it must not fail the message.
+        await PostAsync(Samples.WhatsAppStatus("wamid.OUT-STATUS-320", "warning"));
+        (await DeliveryStatusAsync(null)).ShouldBe("delivered");
+        await PostAsync(Samples.WhatsAppStatus("wamid.OUT-STATUS-320", "read"));
+        (await DeliveryStatusAsync("read")).ShouldBe("read");
+
+        var items = (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{contact.Id()}/timeline")).GetProperty("items").EnumerateArray().ToList();
+        items.Count(i => i.Str("type") == "message").ShouldBe(2);
+        items.Single(i => i.Str("type") == "message" && i.Str("direction") == "outbound").Str("text").ShouldBe("It ships today.");
+    }
+
     private async Task<List<JsonElement>> EventuallyItemsAsync(Guid contactId, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
