@@ -154,7 +154,7 @@ internal static partial class WebhookEndpoints
 
         if (!BodyTypeFits(type, http.Request.ContentType))
         {
-            return Problem(StatusCodes.Status400BadRequest, $"A {type} webhook body is {ExpectedBodyType(type)}, not {http.Request.ContentType}.");
+            return Problem(StatusCodes.Status400BadRequest, $"The {type} hook takes {ExpectedBodyType(type)}, not {http.Request.ContentType}.");
         }
 
         var logger = (ILogger<InboundLog>)services.GetService(typeof(ILogger<InboundLog>))!;
