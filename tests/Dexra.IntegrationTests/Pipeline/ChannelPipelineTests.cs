@@ -217,6 +217,35 @@ public sealed class ChannelPipelineTests(WorkspaceFixture fixture) : IClassFixtu
         items.Single(i => i.Str("type") == "message" && i.Str("direction") == "outbound").Str("text").ShouldBe("It ships today.");
     }
 
+    [Fact]
+    public async Task A_provider_time_ahead_of_receipt_or_out_of_range_is_taken_as_the_time_of_receipt()
+    {
+        var (_, whatsapp) = await ChannelKit.CreateAsync(fixture, "whatsapp", new { phoneNumberId = "1", accessToken = "t", appSecret = "pipe-time", verifyToken = "v" });
+        var (_, telegram) = await ChannelKit.CreateAsync(fixture, "telegram", new { botToken = "1:x", secretToken = "pipe-time" });
+        var mail = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "email", name = "Time mail", settings = new { address = "time@shop.example.com" } }, HttpStatusCode.Created);
+        using var client = fixture.App.CreateClient();
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var future = Samples.WhatsAppText($"wamid.{Guid.NewGuid():N}", "447700900321", "Sent from year 9999").Replace("\"1749416383\"", "\"253402300799\"", StringComparison.Ordinal);
+        var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("pipe-time"u8, Encoding.UTF8.GetBytes(future)));
+        (await client.PostAsync(whatsapp, Encoding.UTF8.GetBytes(future), "application/json", ("X-Hub-Signature-256", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var outOfRange = Samples.TelegramText(880101, 5550101, "Sent out of range").Replace("\"date\":1700000000", "\"date\":1000000000000000", StringComparison.Ordinal);
+        (await client.PostAsync(telegram, Encoding.UTF8.GetBytes(outOfRange), "application/json", ("X-Telegram-Bot-Api-Secret-Token", "pipe-time"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var raw = Samples.Email($"{Guid.NewGuid():N}@mail.example.org", "Tim <tim.ahead@example.org>").Replace("Tue, 24 Nov 2026", "Tue, 24 Nov 2999", StringComparison.Ordinal);
+        (await client.PostAsync(mail.Str("webhookUrl"), Encoding.UTF8.GetBytes(raw), "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        foreach (var (lookup, text) in new[] { ("phone=%2B447700900321", "Sent from year 9999"), ("kind=telegram&value=5550101", "Sent out of range"), ("email=tim.ahead@example.org", "Thanks, that fixed it.") })
+        {
+            var contact = await EventuallyAsync(() => fixture.Api.GetAsync($"/api/v1/contacts/lookup?{lookup}"));
+            var item = (await EventuallyItemsAsync(contact.Id(), text)).Single(i => i.Str("type") == "message");
+            var at = item.GetProperty("at").GetDateTimeOffset();
+            at.ShouldBeGreaterThanOrEqualTo(before, text);
+            at.ShouldBeLessThanOrEqualTo(DateTimeOffset.UtcNow.AddSeconds(1), text);
+        }
+    }
+
     private async Task<List<JsonElement>> EventuallyItemsAsync(Guid contactId, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -67,7 +67,8 @@ internal static partial class EmailParser
             References = references,
             ThreadConversationId = thread,
             AutoReply = IsAutoReply(message),
-            SentAt = message.Date == DateTimeOffset.MinValue ? now : message.Date.ToUniversalTime(),
+            // A Date ahead of its arrival (a sender's skewed clock) would keep the mail above everything after it.
+            SentAt = message.Date == DateTimeOffset.MinValue || message.Date > now ? now : message.Date.ToUniversalTime(),
         }]);
     }
 

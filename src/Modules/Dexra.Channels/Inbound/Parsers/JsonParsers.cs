@@ -11,6 +11,9 @@ namespace Dexra.Channels.Inbound.Parsers;
 
 internal static class Json
 {
+    /// <summary>0001-01-01: the earliest time a <see cref="DateTimeOffset"/> holds.</summary>
+    private const long MinUnixSeconds = -62135596800;
+
     public static JsonObject Parse(ReadOnlySpan<byte> body)
     {
         try
@@ -29,11 +32,20 @@ internal static class Json
         return value is JsonValue v ? ChannelSecrets.AsString(v) : null;
     }
 
-    public static DateTimeOffset UnixSeconds(string? value, DateTimeOffset fallback) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : fallback;
+    /// <summary>
+    /// A provider's time, trusted up to the moment of receipt: a message cannot have been sent later, and
+    /// one dated ahead (a skewed clock, a bogus value) would stay above everything after it on the
+    /// timeline. A time that is missing or out of range is the moment of receipt.
+    /// </summary>
+    public static DateTimeOffset UnixSeconds(string? value, DateTimeOffset now) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= MinUnixSeconds && s <= now.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(s)
+            : now;
 
-    public static DateTimeOffset UnixMillis(string? value, DateTimeOffset fallback) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : fallback;
+    public static DateTimeOffset UnixMillis(string? value, DateTimeOffset now) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms >= MinUnixSeconds * 1000 && ms <= now.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : now;
 
     /// <summary>A provider's id: blank counts as missing, as nothing can be deduplicated or found by it.</summary>
     public static string? Id(this JsonNode? node, string name) =>
