@@ -246,6 +246,24 @@ public sealed class ChannelPipelineTests(WorkspaceFixture fixture) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task A_nul_character_in_a_provider_message_is_dropped_and_the_message_lands()
+    {
+        var (_, whatsapp) = await ChannelKit.CreateAsync(fixture, "whatsapp", new { phoneNumberId = "1", accessToken = "t", appSecret = "pipe-nul", verifyToken = "v" });
+        var mail = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "email", name = "Nul mail", settings = new { address = "nul@shop.example.com" } }, HttpStatusCode.Created);
+        using var client = fixture.App.CreateClient();
+        var body = Samples.WhatsAppText($"wamid.{Guid.NewGuid():N}", "447700900322", "Order\\u000042");
+        var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("pipe-nul"u8, Encoding.UTF8.GetBytes(body)));
+        (await client.PostAsync(whatsapp, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var raw = Samples.Email($"{Guid.NewGuid():N}@mail.example.org", "Nils <nils.nul@example.org>").Replace("Thanks, that fixed it.", "Thanks,\0 that fixed it.", StringComparison.Ordinal);
+        (await client.PostAsync(mail.Str("webhookUrl"), Encoding.UTF8.GetBytes(raw), "message/rfc822")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var wa = await EventuallyAsync(() => fixture.Api.GetAsync("/api/v1/contacts/lookup?phone=%2B447700900322"));
+        (await EventuallyItemsAsync(wa.Id(), "Order42")).Count(i => i.Str("type") == "message").ShouldBe(1);
+        var email = await EventuallyAsync(() => fixture.Api.GetAsync("/api/v1/contacts/lookup?email=nils.nul@example.org"));
+        (await EventuallyItemsAsync(email.Id(), "Thanks, that fixed it.")).Count(i => i.Str("type") == "message").ShouldBe(1);
+    }
+
     private async Task<List<JsonElement>> EventuallyItemsAsync(Guid contactId, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
