@@ -105,6 +105,25 @@ public sealed class EmailServerTests(WorkspaceFixture fixture, MailServers mail)
     }
 
     [Fact]
+    public async Task A_mail_the_log_cannot_hold_is_skipped_and_said_so_later_mail_still_arrives()
+    {
+        var (channelId, mailbox, address) = await CreateChannelAsync();
+        var customer = $"nora-{Guid.NewGuid():N}@example.org";
+        await mail.AppendAsync(mailbox, CustomerMail($"Nora <{customer}>", address, "Parcel", "Where is my parcel?"));
+        await ContactMessagesAsync(customer, m => m.Length == 1);
+
+        // A sender address longer than the log's 320 characters: the hook answers 400; a mailbox cannot be answered.
+        await mail.AppendAsync(mailbox, CustomerMail($"{new string('l', 330)}@example.org", address, "Too long", "Unstorable"));
+        await mail.AppendAsync(mailbox, CustomerMail($"Nora <{customer}>", address, "Re: Parcel", "Any news?"));
+        var found = await ContactMessagesAsync(customer, m => m.Length == 2);
+        Messages(found).Select(m => m.Str("text")).ShouldBe(["Where is my parcel?", "Any news?"], ignoreOrder: true);
+
+        var status = (await fixture.Api.GetJsonAsync($"/api/v1/channels/{channelId}")).GetProperty("mailbox");
+        status.GetProperty("lastUid").GetInt64().ShouldBe(3);
+        (await ChannelKit.LoggedAsync(fixture.App, channelId)).Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task The_same_message_id_over_imap_and_the_hook_is_one_message()
     {
         var created = await fixture.Api.PostJsonAsync("/api/v1/channels", new

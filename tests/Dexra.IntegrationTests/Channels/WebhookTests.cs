@@ -354,6 +354,71 @@ public sealed class WebhookTests(WorkspaceFixture fixture) : IClassFixture<Works
         e.Identities.ShouldBe([new Dexra.Identity.Contracts.IdentityClaim("email", "alice.martin@example.org", true)]);
     }
 
+    [Fact]
+    public async Task A_body_of_another_media_type_or_shape_answers_400_on_every_hook_and_stores_nothing()
+    {
+        using var client = fixture.App.CreateClient();
+        async Task RefusedAsync(string url, string body, string contentType, params (string Name, string Value)[] headers)
+        {
+            var answer = await client.PostAsync(url, Encoding.UTF8.GetBytes(body), contentType, headers);
+            (await answer.ProblemAsync(HttpStatusCode.BadRequest)).Str("detail").ShouldNotBeNullOrWhiteSpace();
+        }
+
+        var (whatsapp, whatsappUrl) = await WhatsAppAsync();
+        var text = Samples.WhatsAppText("wamid.as-plain-text");
+        await RefusedAsync(whatsappUrl, text, "text/plain", ("X-Hub-Signature-256", MetaSignature(text)));
+        await RefusedAsync(whatsappUrl, text, "application/x-www-form-urlencoded", ("X-Hub-Signature-256", MetaSignature(text)));
+        foreach (var shape in new[] { """{"foo":1}""", """{"object":"whatsapp_business_account"}""", """{"object":"whatsapp_business_account","entry":{"id":"1"}}""",
+            """{"object":"whatsapp_business_account","entry":[{"changes":{"value":{}}}]}""", """{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":{"id":"wamid.1"}}}]}]}""" })
+        {
+            await RefusedAsync(whatsappUrl, shape, "application/json", ("X-Hub-Signature-256", MetaSignature(shape)));
+        }
+
+        (await ChannelKit.LoggedAsync(fixture.App, whatsapp)).ShouldBeEmpty();
+        (await client.PostAsync(whatsappUrl, Encoding.UTF8.GetBytes(text), "application/json; charset=utf-8", ("X-Hub-Signature-256", MetaSignature(text)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var (messenger, messengerUrl) = await ChannelKit.CreateAsync(fixture, "messenger", new { pageId = "1", pageAccessToken = "t", appSecret = AppSecret, verifyToken = VerifyToken });
+        foreach (var shape in new[] { """{"foo":1}""", """{"object":"page","entry":[{"messaging":{"sender":{"id":"1"}}}]}""" })
+        {
+            await RefusedAsync(messengerUrl, shape, "application/json", ("X-Hub-Signature-256", MetaSignature(shape)));
+        }
+
+        var messengerText = Samples.Messenger("m_as-plain-text");
+        await RefusedAsync(messengerUrl, messengerText, "text/plain", ("X-Hub-Signature-256", MetaSignature(messengerText)));
+        (await ChannelKit.LoggedAsync(fixture.App, messenger)).ShouldBeEmpty();
+
+        var (telegram, telegramUrl) = await ChannelKit.CreateAsync(fixture, "telegram", new { botToken = "1:x", secretToken = "shape-secret" });
+        await RefusedAsync(telegramUrl, Samples.TelegramText(700101), "text/plain", ("X-Telegram-Bot-Api-Secret-Token", "shape-secret"));
+        foreach (var id in new[] { "\"700102\"", "\"\"", "1.5" })
+        {
+            await RefusedAsync(telegramUrl, Samples.TelegramText(700102).Replace("\"update_id\":700102", $"\"update_id\":{id}", StringComparison.Ordinal), "application/json",
+                ("X-Telegram-Bot-Api-Secret-Token", "shape-secret"));
+        }
+
+        (await ChannelKit.LoggedAsync(fixture.App, telegram)).ShouldBeEmpty();
+
+        var (x, xUrl) = await ChannelKit.CreateAsync(fixture, "x", new { userId = "3001969357", consumerSecret = "shape-x", accessToken = "a" });
+        string XSign(string body) => "sha256=" + Convert.ToBase64String(HMACSHA256.HashData("shape-x"u8, Encoding.UTF8.GetBytes(body)));
+        foreach (var shape in new[] { """{"foo":1}""", """{"for_user_id":"3001969357","direct_message_events":{"id":"1"}}""" })
+        {
+            await RefusedAsync(xUrl, shape, "application/json", ("x-twitter-webhooks-signature", XSign(shape)));
+        }
+
+        var dm = Samples.XDirectMessage("1469339386421739600", "1187000000000000000", "3001969357");
+        await RefusedAsync(xUrl, dm, "text/plain", ("x-twitter-webhooks-signature", XSign(dm)));
+        (await ChannelKit.LoggedAsync(fixture.App, x)).ShouldBeEmpty();
+
+        var (sms, smsUrl) = await ChannelKit.CreateAsync(fixture, "sms", new { accountSid = "AC9", authToken = "shape-token", fromNumber = "+15005550006", publicBaseUrl = "https://dexra.example.com" });
+        var form = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["MessageSid"] = "SMshape1", ["From"] = "+14155550199", ["Body"] = "hi" };
+        await RefusedAsync(smsUrl, string.Join("&", form.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")), "application/json",
+            ("X-Twilio-Signature", Twilio("shape-token", "https://dexra.example.com" + smsUrl, form)));
+        (await ChannelKit.LoggedAsync(fixture.App, sms)).ShouldBeEmpty();
+
+        var email = await fixture.Api.PostJsonAsync("/api/v1/channels", new { type = "email", name = "Shape mail", settings = new { address = "shape@shop.example.com" } }, HttpStatusCode.Created);
+        await RefusedAsync(email.Str("webhookUrl"), Samples.Email("shape@mail.example.org"), "application/json");
+        (await ChannelKit.LoggedAsync(fixture.App, email.Id())).ShouldBeEmpty();
+    }
+
     private static string Twilio(string token, string url, IEnumerable<KeyValuePair<string, string>> form)
     {
         var data = new StringBuilder(url);

@@ -35,7 +35,21 @@ internal sealed class PostApiMessageValidator : AbstractValidator<PostApiMessage
         RuleFor(x => x.Body.Contact!.Phone).MaximumLength(40).Matches(@"^[+0-9()\s.\-]{3,}$").When(x => !string.IsNullOrWhiteSpace(x.Body.Contact?.Phone)).OverridePropertyName("contact.phone");
         RuleFor(x => x.Body.Contact!.AccountId).MaximumLength(200).When(x => x.Body.Contact?.AccountId is not null).OverridePropertyName("contact.accountId");
         RuleFor(x => x.Body.Contact!.Name).MaximumLength(200).When(x => x.Body.Contact?.Name is not null).OverridePropertyName("contact.name");
+        RuleFor(x => x.Body.Contact!.Phone).Must(p => p!.Any(char.IsAsciiDigit)).WithMessage("A phone number has digits.")
+            .When(x => !string.IsNullOrWhiteSpace(x.Body.Contact?.Phone)).OverridePropertyName("contact.phone");
+
+        // PostgreSQL text cannot hold U+0000: refused here rather than failing the insert.
+        RuleFor(x => x.Body.ExternalId).Must(Storable).WithMessage(NulMessage).OverridePropertyName("externalId");
+        RuleFor(x => x.Body.Text).Must(Storable).WithMessage(NulMessage).OverridePropertyName("text");
+        RuleFor(x => x.Body.Contact!.Name).Must(Storable).WithMessage(NulMessage).When(x => x.Body.Contact is not null).OverridePropertyName("contact.name");
+        RuleFor(x => x.Body.Contact!.Email).Must(Storable).WithMessage(NulMessage).When(x => x.Body.Contact is not null).OverridePropertyName("contact.email");
+        RuleFor(x => x.Body.Contact!.Phone).Must(Storable).WithMessage(NulMessage).When(x => x.Body.Contact is not null).OverridePropertyName("contact.phone");
+        RuleFor(x => x.Body.Contact!.AccountId).Must(Storable).WithMessage(NulMessage).When(x => x.Body.Contact is not null).OverridePropertyName("contact.accountId");
     }
+
+    private const string NulMessage = "'{PropertyName}' cannot contain the NUL character (U+0000).";
+
+    private static bool Storable(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal);
 }
 
 /// <summary>

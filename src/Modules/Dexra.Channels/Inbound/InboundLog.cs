@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dexra.Channels.Configuration;
 using Dexra.SharedKernel;
 using Dexra.SharedKernel.Hosting;
@@ -15,7 +16,7 @@ internal sealed record AppendedEvent(Guid Id, string DedupeKey, bool Inserted);
 /// </summary>
 internal sealed class InboundLog(DbSession session, TimeProvider clock, InboundSignal signal)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { Converters = { new StoredString() } };
 
     public async Task<IReadOnlyList<AppendedEvent>> AppendAsync(
         ChannelConfig channel, IReadOnlyList<NormalizedEvent> events, byte[] raw, CancellationToken cancellationToken, TimeSpan? holdFor = null)
@@ -73,3 +74,16 @@ internal sealed class InboundLog(DbSession session, TimeProvider clock, InboundS
 
 /// <summary>Wakes the processor as soon as something is appended, so latency stays low.</summary>
 internal sealed class InboundSignal : WakeSignal;
+
+/// <summary>
+/// PostgreSQL cannot hold U+0000 in text or jsonb: a NUL in a customer's text (a binary scrap in a mail
+/// part, a stray byte in a chat) is dropped when the event is written, so the message is stored rather
+/// than refused (the provider saw a 400 and retried for good; a mailbox stuck on that mail).
+/// </summary>
+internal sealed class StoredString : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString();
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Contains('\0', StringComparison.Ordinal) ? value.Replace("\0", "", StringComparison.Ordinal) : value);
+}

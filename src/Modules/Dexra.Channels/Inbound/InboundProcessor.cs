@@ -176,14 +176,10 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
                 var e = row.Event;
                 if (e.Kind == EventKinds.Status)
                 {
-                    var status = e.Status switch
+                    if (DeliveryStatusOf(e.Status) is { } status)
                     {
-                        "sent" or "queued" or "sending" or "accepted" => e.Status == "sent" ? DeliveryStatuses.Sent : DeliveryStatuses.Queued,
-                        "delivered" => DeliveryStatuses.Delivered,
-                        "read" => DeliveryStatuses.Read,
-                        _ => DeliveryStatuses.Failed,
-                    };
-                    await mediator.Send(new UpdateDeliveryStatus(row.WorkspaceId, row.ChannelId, e.ExternalId, status, e.Error, e.SentAt), cancellationToken);
+                        await mediator.Send(new UpdateDeliveryStatus(row.WorkspaceId, row.ChannelId, e.ExternalId, status, e.Error, e.SentAt), cancellationToken);
+                    }
                 }
                 else if (e.Kind == EventKinds.CallStatus && e.Call is not null)
                 {
@@ -197,6 +193,21 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
         await MarkProcessedAsync(rows, results, cancellationToken);
         return results;
     }
+
+    /// <summary>
+    /// A provider's delivery state in Dexra's words; null for states that say nothing about delivery
+    /// (WhatsApp's <c>warning</c>, Twilio's <c>delivery_unknown</c> or <c>partially_delivered</c>, kinds
+    /// added later): those leave the message as it is, as a failure cannot be undone by a later "read".
+    /// </summary>
+    private static string? DeliveryStatusOf(string? providerStatus) => providerStatus switch
+    {
+        "queued" or "accepted" or "scheduled" or "sending" => DeliveryStatuses.Queued,
+        "sent" => DeliveryStatuses.Sent,
+        "delivered" => DeliveryStatuses.Delivered,
+        "read" => DeliveryStatuses.Read,
+        "failed" or "undelivered" or "canceled" => DeliveryStatuses.Failed,
+        _ => null,
+    };
 
     /// <summary>Marks the whole batch processed in one statement, queued to run with the transaction's commit.</summary>
     private async Task MarkProcessedAsync(IReadOnlyList<LogRow> rows, ProcessedIds[] results, CancellationToken cancellationToken)

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Dexra.Channels.Inbound;
 
@@ -154,6 +155,11 @@ internal static partial class WebhookEndpoints
             return Problem(StatusCodes.Status401Unauthorized, "The request's signature or token is missing or does not match the channel's secret.");
         }
 
+        if (!BodyTypeFits(type, http.Request.ContentType))
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"The {type} hook takes {ExpectedBodyType(type)}, not {http.Request.ContentType}.");
+        }
+
         var logger = (ILogger<InboundLog>)services.GetService(typeof(ILogger<InboundLog>))!;
         var clock = (TimeProvider)services.GetService(typeof(TimeProvider))!;
         ParseResult parsed;
@@ -191,6 +197,40 @@ internal static partial class WebhookEndpoints
 
         return Accepted(type, new { status = "accepted", accepted = stored.Stored, duplicates = stored.Duplicates });
     }
+
+    /// <summary>
+    /// Each provider posts one media type; a body declared as something else is not its webhook (400). A
+    /// request that declares none is judged by its body alone.
+    /// </summary>
+    private static bool BodyTypeFits(string type, string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return true;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType.Value is not { } media)
+        {
+            return false;
+        }
+
+        return type switch
+        {
+            ChannelTypes.Sms or ChannelTypes.Voice => media.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase),
+            // Mail relays post the raw message as message/rfc822, some as plain bytes.
+            ChannelTypes.Email => media.Equals("message/rfc822", StringComparison.OrdinalIgnoreCase)
+                || media.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
+                || media.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase),
+            _ => media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase),
+        };
+    }
+
+    private static string ExpectedBodyType(string type) => type switch
+    {
+        ChannelTypes.Sms or ChannelTypes.Voice => "application/x-www-form-urlencoded",
+        ChannelTypes.Email => "message/rfc822",
+        _ => "application/json",
+    };
 
     private static IResult Accepted(string type, object body) =>
         type is ChannelTypes.Sms or ChannelTypes.Voice

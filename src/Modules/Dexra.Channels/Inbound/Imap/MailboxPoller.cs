@@ -286,7 +286,16 @@ internal sealed partial class MailboxPoller(
 
             if (parsed is { Events.Count: > 0 })
             {
-                await log.AppendAsync(channel, parsed.Events, raw, ct);
+                try
+                {
+                    await log.AppendAsync(channel, parsed.Events, raw, ct);
+                }
+                catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal))
+                {
+                    // A value the log cannot hold (the hook answers 400): skipped and said, or every later mail would wait behind it.
+                    LogSkipped(logger, channel.Id, uid.Id, e.MessageText);
+                    await cursors.RecordErrorAsync(channel.WorkspaceId, channel.Id, folder.FullName, $"Skipped message UID {uid.Id}: {e.MessageText}", clock.GetUtcNow(), ct);
+                }
             }
 
             if (settings.MarkSeen)

@@ -9,6 +9,9 @@ namespace Dexra.Channels.Inbound.Parsers;
 /// <summary>One raw RFC 5322 message (webhook or IMAP) in Dexra's words.</summary>
 internal static partial class EmailParser
 {
+    /// <summary>A conversation keeps up to 1,000 characters of the subject it was opened with.</summary>
+    public const int MaxSubjectLength = 1000;
+
     private static readonly HtmlSanitizer Sanitizer = new();
 
     public static ParseResult Parse(byte[] raw, DateTimeOffset now)
@@ -33,6 +36,13 @@ internal static partial class EmailParser
         var dedupe = string.IsNullOrEmpty(message.MessageId)
             ? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(raw))
             : message.MessageId;
+
+        // The log keys up to 500 characters: a longer Message-ID is known by its hash, in the log and on the message alike.
+        if (dedupe.Length > 500)
+        {
+            dedupe = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dedupe)));
+        }
+
         var html = message.HtmlBody;
         var text = message.TextBody ?? (html is null ? "" : HtmlToText(html));
         var references = message.References.ToList();
@@ -43,7 +53,7 @@ internal static partial class EmailParser
         return new ParseResult([new NormalizedEvent
         {
             Kind = EventKinds.Message,
-            DedupeKey = dedupe.Length > 500 ? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dedupe))) : dedupe,
+            DedupeKey = dedupe,
             ExternalId = dedupe,
             SenderAddress = address,
             SenderKind = IdentityKinds.Email,
@@ -51,13 +61,14 @@ internal static partial class EmailParser
             Identities = [new(IdentityKinds.Email, address, true)],
             MessageKind = "email",
             Text = StripQuotedHistory(text),
-            Subject = message.Subject,
+            Subject = message.Subject is { Length: > MaxSubjectLength } subject ? subject[..MaxSubjectLength] : message.Subject,
             Html = html is null ? null : Sanitizer.Sanitize(html),
             InReplyTo = message.InReplyTo,
             References = references,
             ThreadConversationId = thread,
             AutoReply = IsAutoReply(message),
-            SentAt = message.Date == DateTimeOffset.MinValue ? now : message.Date.ToUniversalTime(),
+            // A Date ahead of its arrival (a sender's skewed clock) would keep the mail above everything after it.
+            SentAt = message.Date == DateTimeOffset.MinValue || message.Date > now ? now : message.Date.ToUniversalTime(),
         }]);
     }
 

@@ -11,6 +11,9 @@ namespace Dexra.Channels.Inbound.Parsers;
 
 internal static class Json
 {
+    /// <summary>0001-01-01: the earliest time a <see cref="DateTimeOffset"/> holds.</summary>
+    private const long MinUnixSeconds = -62135596800;
+
     public static JsonObject Parse(ReadOnlySpan<byte> body)
     {
         try
@@ -29,14 +32,44 @@ internal static class Json
         return value is JsonValue v ? ChannelSecrets.AsString(v) : null;
     }
 
-    public static DateTimeOffset UnixSeconds(string? value, DateTimeOffset fallback) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : fallback;
+    /// <summary>
+    /// A provider's time, trusted up to the moment of receipt: a message cannot have been sent later, and
+    /// one dated ahead (a skewed clock, a bogus value) would stay above everything after it on the
+    /// timeline. A time that is missing or out of range is the moment of receipt.
+    /// </summary>
+    public static DateTimeOffset UnixSeconds(string? value, DateTimeOffset now) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= MinUnixSeconds && s <= now.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(s)
+            : now;
 
-    public static DateTimeOffset UnixMillis(string? value, DateTimeOffset fallback) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : fallback;
+    public static DateTimeOffset UnixMillis(string? value, DateTimeOffset now) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms >= MinUnixSeconds * 1000 && ms <= now.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : now;
 
-    public static IEnumerable<JsonNode> Items(this JsonNode? node, string name) =>
-        node?[name] is JsonArray array ? array.Where(x => x is not null).Select(x => x!) : [];
+    /// <summary>A provider's id: blank counts as missing, as nothing can be deduplicated or found by it.</summary>
+    public static string? Id(this JsonNode? node, string name) =>
+        node.Str(name) is { } id && !string.IsNullOrWhiteSpace(id) ? id : null;
+
+    /// <summary>A list of the provider's format; absent or null is empty, anything else is not that format.</summary>
+    public static IEnumerable<JsonNode> Items(this JsonNode? node, string name) => node?[name] switch
+    {
+        JsonArray array => array.Where(x => x is not null).Select(x => x!),
+        null => [],
+        _ => throw new UnparseableException($"'{name}' is not a list."),
+    };
+
+    /// <summary>
+    /// Meta's envelope (<c>object</c> and <c>entry[]</c>) is there whatever the event: JSON without it is not a
+    /// Meta webhook at all (400), while an envelope of an object Dexra does not use is ignored (200).
+    /// </summary>
+    public static string MetaObject(JsonObject root) =>
+        root["object"] is JsonValue value && value.GetValueKind() == JsonValueKind.String && root["entry"] is JsonArray
+            ? value.GetValue<string>()
+            : throw new UnparseableException("The body is not a Meta webhook: it has no 'object' and 'entry' list.");
+
+    /// <summary>Message kinds come from the provider's payload; Dexra stores up to 30 characters of one.</summary>
+    public static string Kind(string? kind) => string.IsNullOrEmpty(kind) ? "unknown" : kind.Length > 30 ? kind[..30] : kind;
 }
 
 /// <summary>WhatsApp Cloud API: <c>entry[].changes[].value.messages[]</c> and <c>statuses[]</c>.</summary>
@@ -45,9 +78,10 @@ internal static class WhatsAppParser
     public static ParseResult Parse(ReadOnlySpan<byte> body, DateTimeOffset now)
     {
         var root = Json.Parse(body);
-        if (root.Str("object") is not "whatsapp_business_account")
+        var kind = Json.MetaObject(root);
+        if (kind is not "whatsapp_business_account")
         {
-            return ParseResult.Ignore($"object '{root.Str("object")}' is not used");
+            return ParseResult.Ignore($"object '{kind}' is not used");
         }
 
         var events = new List<NormalizedEvent>();
@@ -58,14 +92,14 @@ internal static class WhatsAppParser
                 .GroupBy(c => c.Str("wa_id")!).ToDictionary(g => g.Key, g => g.First()["profile"].Str("name"), StringComparer.Ordinal);
             foreach (var message in value.Items("messages"))
             {
-                var from = message.Str("from");
-                var id = message.Str("id");
+                var from = message.Id("from");
+                var id = message.Id("id");
                 if (from is null || id is null)
                 {
                     continue;
                 }
 
-                var type = message.Str("type") ?? "unknown";
+                var type = Json.Kind(message.Str("type"));
                 names.TryGetValue(from, out var name);
                 events.Add(new NormalizedEvent
                 {
@@ -86,8 +120,8 @@ internal static class WhatsAppParser
 
             foreach (var status in value.Items("statuses"))
             {
-                var id = status.Str("id");
-                var state = status.Str("status");
+                var id = status.Id("id");
+                var state = status.Id("status");
                 if (id is null || state is null)
                 {
                     continue;
@@ -148,18 +182,19 @@ internal static class MetaMessagingParser
     {
         var root = Json.Parse(body);
         var expected = channelType == ChannelTypes.Instagram ? "instagram" : "page";
-        if (root.Str("object") != expected)
+        var kind = Json.MetaObject(root);
+        if (kind != expected)
         {
-            return ParseResult.Ignore($"object '{root.Str("object")}' is not used");
+            return ParseResult.Ignore($"object '{kind}' is not used");
         }
 
-        var kind = channelType == ChannelTypes.Instagram ? IdentityKinds.Instagram : IdentityKinds.Messenger;
+        var identityKind = channelType == ChannelTypes.Instagram ? IdentityKinds.Instagram : IdentityKinds.Messenger;
         var events = new List<NormalizedEvent>();
         foreach (var item in root.Items("entry").SelectMany(e => e.Items("messaging")))
         {
             var message = item["message"];
-            var sender = item["sender"].Str("id");
-            var mid = message.Str("mid");
+            var sender = item["sender"].Id("id");
+            var mid = message.Id("mid");
             if (message is null || sender is null || mid is null || message.Str("is_echo") == "true")
             {
                 continue;
@@ -176,8 +211,8 @@ internal static class MetaMessagingParser
                 DedupeKey = mid,
                 ExternalId = mid,
                 SenderAddress = sender,
-                SenderKind = kind,
-                Identities = [new(kind, sender, true)],
+                SenderKind = identityKind,
+                Identities = [new(identityKind, sender, true)],
                 Text = text,
                 SentAt = Json.UnixMillis(item.Str("timestamp"), now),
                 InReplyTo = message["reply_to"].Str("mid"),
@@ -195,7 +230,9 @@ internal static class TelegramParser
     public static ParseResult Parse(ReadOnlySpan<byte> body, DateTimeOffset now)
     {
         var root = Json.Parse(body);
-        var updateId = root.Str("update_id") ?? throw new UnparseableException("An update has an update_id.");
+        var updateId = root["update_id"] is JsonValue id && id.TryGetValue<long>(out var number)
+            ? number.ToString(CultureInfo.InvariantCulture)
+            : throw new UnparseableException("An update has an integer update_id.");
         var message = root["message"];
         if (message is null)
         {
@@ -203,8 +240,8 @@ internal static class TelegramParser
         }
 
         var from = message["from"];
-        var userId = from.Str("id");
-        var chatId = message["chat"].Str("id") ?? userId;
+        var userId = from.Id("id");
+        var chatId = message["chat"].Id("id") ?? userId;
         if (userId is null || chatId is null || from.Str("is_bot") == "true")
         {
             return ParseResult.Ignore("not a message from a person");
@@ -279,7 +316,12 @@ internal static class XParser
     public static ParseResult Parse(ReadOnlySpan<byte> body, string businessUserId, DateTimeOffset now)
     {
         var root = Json.Parse(body);
-        if (root["direct_message_events"] is not JsonArray)
+        if (!root.ContainsKey("for_user_id") && !root.Any(p => p.Key.EndsWith("_events", StringComparison.Ordinal) || p.Key == "user_event"))
+        {
+            throw new UnparseableException("The body is not an Account Activity event: it has no 'for_user_id' and no events.");
+        }
+
+        if (!root.ContainsKey("direct_message_events"))
         {
             return ParseResult.Ignore("event kind is not used");
         }
@@ -288,8 +330,8 @@ internal static class XParser
         foreach (var dm in root.Items("direct_message_events"))
         {
             var create = dm["message_create"];
-            var id = dm.Str("id");
-            var sender = create.Str("sender_id");
+            var id = dm.Id("id");
+            var sender = create.Id("sender_id");
             if (dm.Str("type") != "message_create" || id is null || sender is null || sender == businessUserId)
             {
                 continue;
