@@ -184,6 +184,43 @@ public sealed class WidgetVisitorApiTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Signing_in_after_typing_someone_elses_email_never_opens_that_persons_history()
+    {
+        var channelId = await WidgetKit.CreateChannelAsync(fixture, Secret);
+        using var client = fixture.App.CreateClient();
+
+        // Mallory types the address Alice gave in her pre-chat form and so shares Alice's unverified contact.
+        var shared = $"typed-{Guid.NewGuid():N}@example.org";
+        var alice = await WidgetKit.SessionAsync(client, channelId);
+        await WidgetKit.PreChatAsync(client, channelId, alice, new { email = shared });
+        await WidgetKit.SayAsync(client, channelId, alice, "My card number ends 4242");
+        var mallory = await WidgetKit.SessionAsync(client, channelId);
+        (await WidgetKit.PreChatAsync(client, channelId, mallory, new { email = shared })).Id("contactId").ShouldBe(alice.ContactId);
+        await WidgetKit.SayAsync(client, channelId, mallory, "Hello from Mallory");
+
+        // Then she signs in to her own account on the site: that proves who she is, not that she is Alice.
+        var account = $"mallory-{Guid.NewGuid():N}";
+        var signed = await WidgetKit.SessionAsync(client, channelId, new { visitorToken = mallory.Token, identity = WidgetKit.Identity(Secret, account, null, WidgetKit.InAnHour) });
+        (await WidgetKit.HistoryAsync(client, channelId, signed)).Select(m => m.Str("text")).ShouldNotContain("My card number ends 4242");
+        signed.ContactId.ShouldNotBe(alice.ContactId);
+        var aliceContact = await fixture.Api.GetJsonAsync($"/api/v1/contacts/{alice.ContactId}");
+        aliceContact.GetProperty("identities").EnumerateArray().ShouldNotContain(i => i.Str("kind") == "accountId" && i.Str("value") == account);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/lookup?accountId={account}")).Id().ShouldBe(signed.ContactId);
+
+        // Same when the typed address was proven to be someone else's by another channel before she signed in.
+        var (_, apiUrl) = await ChannelKit.CreateAsync(fixture, "api", new { });
+        var dave = $"dave-{Guid.NewGuid():N}@example.org";
+        var eve = await WidgetKit.SessionAsync(client, channelId);
+        var typed = await WidgetKit.PreChatAsync(client, channelId, eve, new { email = dave });
+        var fromDave = await (await fixture.Api.PostAsJsonAsync(apiUrl, new { externalId = Guid.NewGuid().ToString("N"), contact = new { email = dave }, text = "Dave's new address is 1 Private Lane" }))
+            .JsonAsync(HttpStatusCode.Accepted);
+        fromDave.Id("contactId").ShouldBe(typed.Id("contactId"));
+        var eveSigned = await WidgetKit.SessionAsync(client, channelId, new { visitorToken = eve.Token, identity = WidgetKit.Identity(Secret, $"eve-{Guid.NewGuid():N}", null, WidgetKit.InAnHour) });
+        (await WidgetKit.HistoryAsync(client, channelId, eveSigned)).Select(m => m.Str("text")).ShouldNotContain("Dave's new address is 1 Private Lane");
+        eveSigned.ContactId.ShouldNotBe(fromDave.Id("contactId"));
+    }
+
+    [Fact]
     public async Task An_email_reply_from_the_pre_chat_address_continues_the_widget_conversation_and_verifies_the_email()
     {
         var channelId = await WidgetKit.CreateChannelAsync(fixture);
