@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dexra.Identity.Contracts;
+using Dexra.IntegrationTests.Channels;
 using Dexra.IntegrationTests.Infrastructure;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
@@ -480,6 +481,26 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
         await (await fixture.Api.PostAsJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "email", value = "nope" } } })).ProblemAsync(HttpStatusCode.BadRequest);
         await (await fixture.Api.PostAsJsonAsync("/api/v1/contacts", new { identities = Array.Empty<object>() })).ProblemAsync(HttpStatusCode.BadRequest);
         await (await fixture.Api.GetAsync($"/api/v1/contacts/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Text_with_a_NUL_character_answers_400_not_500()
+    {
+        // PostgreSQL text cannot hold U+0000: the database refuses it, which is the sender's doing, not ours.
+        var survivor = (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "accountId", value = Unique("nul") } } }, HttpStatusCode.Created)).Id();
+        var source = (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "accountId", value = Unique("nul") } } }, HttpStatusCode.Created)).Id();
+
+        await (await fixture.Api.GetAsync("/api/v1/contacts/lookup?accountId=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.GetAsync("/api/v1/contacts/lookup?kind=x&value=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.GetAsync("/api/v1/contacts?query=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.PostAsJsonAsync($"/api/v1/contacts/{survivor}/unmerge", new { identity = new { kind = "accountId", value = "a\0b" } })).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.PostAsJsonAsync($"/api/v1/contacts/{survivor}/merge", new { sourceContactId = source, reason = "same\0person" })).ProblemAsync(HttpStatusCode.BadRequest);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{source}")).TryGetProperty("mergedInto", out _).ShouldBeFalse();
+
+        var (_, apiUrl) = await ChannelKit.CreateAsync(fixture, "api", new { });
+        var account = Unique("nul");
+        await (await fixture.Api.PostAsJsonAsync(apiUrl, new { externalId = Unique("nul"), contact = new { accountId = account, name = "Nul\0Name" }, text = "hello\0there" })).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.GetAsync($"/api/v1/contacts/lookup?accountId={account}")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

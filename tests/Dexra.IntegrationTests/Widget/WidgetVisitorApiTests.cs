@@ -96,6 +96,20 @@ public sealed class WidgetVisitorApiTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_NUL_character_typed_into_the_widget_answers_400_not_500()
+    {
+        var channelId = await WidgetKit.CreateChannelAsync(fixture);
+        using var client = fixture.App.CreateClient();
+        var visitor = await WidgetKit.SessionAsync(client, channelId);
+
+        using var preChat = await client.SendAsync(WidgetKit.Request(HttpMethod.Patch, $"/widget/v1/{channelId}/contact", visitor, new { name = "Nul\0Name" }));
+        await preChat.ProblemAsync(HttpStatusCode.BadRequest);
+        using var message = await client.SendAsync(WidgetKit.Request(HttpMethod.Post, $"/widget/v1/{channelId}/messages", visitor, new { text = "hello\0there" }));
+        await message.ProblemAsync(HttpStatusCode.BadRequest);
+        (await WidgetKit.HistoryAsync(client, channelId, visitor)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_message_is_accepted_with_202_through_the_inbound_pipeline_and_a_retried_client_id_is_not_duplicated()
     {
         var channelId = await WidgetKit.CreateChannelAsync(fixture);
