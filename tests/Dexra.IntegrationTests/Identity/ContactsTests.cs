@@ -237,6 +237,28 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task A_contact_merged_away_names_the_live_survivor_even_after_its_survivor_was_merged_in_turn()
+    {
+        async Task<Guid> CreateAsync(string tag) =>
+            (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { name = tag, identities = new object[] { new { kind = "accountId", value = tag } } }, HttpStatusCode.Created)).Id();
+        var first = await CreateAsync(Unique("first"));
+        var second = await CreateAsync(Unique("second"));
+        var third = await CreateAsync(Unique("third"));
+
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{second}/merge", new { sourceContactId = first }, HttpStatusCode.OK);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first}")).Id("mergedInto").ShouldBe(second);
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{third}/merge", new { sourceContactId = second }, HttpStatusCode.OK);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first}")).Id("mergedInto").ShouldBe(third);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{second}")).Id("mergedInto").ShouldBe(third);
+
+        // Undoing the second merge gives the first contact its own survivor back.
+        var secondsIdentity = Identities(await fixture.Api.GetJsonAsync($"/api/v1/contacts/{third}")).First(i => i.Value.StartsWith("second", StringComparison.Ordinal));
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{third}/unmerge", new { identity = new { kind = secondsIdentity.Kind, value = secondsIdentity.Value } }, HttpStatusCode.OK);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first}")).Id("mergedInto").ShouldBe(second);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{second}")).TryGetProperty("mergedInto", out _).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Unmerging_an_identity_that_no_merge_brought_splits_it_into_a_new_contact()
     {
         var contact = await fixture.Api.PostJsonAsync("/api/v1/contacts", new

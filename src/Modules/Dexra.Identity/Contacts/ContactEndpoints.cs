@@ -79,8 +79,14 @@ internal sealed class ContactQueryHandlers(IdentityStore store, PhoneRegions reg
       IQueryHandler<SearchContacts, Page<ContactView>>,
       IQueryHandler<GetContacts, IReadOnlyDictionary<Guid, ContactSummary>>
 {
-    public async ValueTask<ContactView> Handle(GetContact query, CancellationToken cancellationToken) =>
-        await store.LoadAsync(query.WorkspaceId, query.ContactId, cancellationToken) ?? throw new NotFoundException("The contact");
+    public async ValueTask<ContactView> Handle(GetContact query, CancellationToken cancellationToken)
+    {
+        var contact = await store.LoadAsync(query.WorkspaceId, query.ContactId, cancellationToken) ?? throw new NotFoundException("The contact");
+        // A survivor may itself have been merged since: name the contact that lives now, not a step of the way.
+        return contact.MergedInto is { } mergedInto
+            ? contact with { MergedInto = await store.LiveSurvivorAsync(query.WorkspaceId, mergedInto, cancellationToken) ?? mergedInto }
+            : contact;
+    }
 
     public async ValueTask<ContactView> Handle(LookupContact query, CancellationToken cancellationToken)
     {
