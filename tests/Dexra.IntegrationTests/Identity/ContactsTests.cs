@@ -526,6 +526,19 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task A_limit_beyond_int_is_clamped_like_any_large_one_and_a_malformed_one_names_the_field()
+    {
+        var contact = (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "accountId", value = Unique("limit") } } }, HttpStatusCode.Created)).Id();
+        foreach (var list in new[] { "/api/v1/contacts?", $"/api/v1/contacts/{contact}/merge-suggestions?" })
+        {
+            (await fixture.Api.GetJsonAsync(list + "limit=99999999999")).GetProperty("items").GetArrayLength().ShouldBeLessThanOrEqualTo(200);
+            (await fixture.Api.GetJsonAsync(list + "limit=")).GetProperty("items").ValueKind.ShouldBe(JsonValueKind.Array);
+            (await (await fixture.Api.GetAsync(list + "limit=ten")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+            (await (await fixture.Api.GetAsync(list + "limit=-1")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+        }
+    }
+
+    [Fact]
     public async Task Search_is_keyset_paginated_newest_first()
     {
         var tag = Unique("Paged");
