@@ -157,6 +157,24 @@ public sealed class WidgetVisitorApiTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task An_empty_after_reads_from_the_start_and_a_malformed_one_is_a_400_naming_it_once_channel_and_visitor_are_known()
+    {
+        var channelId = await WidgetKit.CreateChannelAsync(fixture);
+        using var client = fixture.App.CreateClient();
+        var visitor = await WidgetKit.SessionAsync(client, channelId);
+        await WidgetKit.SayAsync(client, channelId, visitor, "First words");
+
+        using var empty = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{channelId}/messages?after=", visitor));
+        (await empty.JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(m => m.Str("text")).ShouldContain("First words");
+        using var malformed = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{channelId}/messages?after=not-an-id", visitor));
+        (await malformed.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("after", out _).ShouldBeTrue();
+        using var anonymous = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{channelId}/messages?after=not-an-id", null));
+        await anonymous.ProblemAsync(HttpStatusCode.Unauthorized);
+        using var unknown = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{Guid.NewGuid()}/messages?after=not-an-id", visitor));
+        await unknown.ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task An_unverified_visitor_never_sees_another_persons_messages_nor_other_channels_while_a_verified_one_does()
     {
         var channelId = await WidgetKit.CreateChannelAsync(fixture, Secret);
