@@ -43,6 +43,14 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                     Detail = Describe(bad),
                 };
                 break;
+            case var e when RefusedCharacter(e):
+                problem = new ProblemDetails
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "The request could not be read.",
+                    Detail = "Text may not contain the NUL character (\\u0000).",
+                };
+                break;
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 http.Response.StatusCode = 499;
                 return true;
@@ -59,6 +67,23 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         http.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// PostgreSQL cannot store U+0000 in text or jsonb and refuses it (22021, 22P05). Only a caller's
+    /// string carries one, so it is bad input wherever it reaches the database, not a failure of ours.
+    /// </summary>
+    private static bool RefusedCharacter(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire or Npgsql.PostgresErrorCodes.UntranslatableCharacter })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(BadHttpRequestException bad)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dexra.Identity.Contracts;
+using Dexra.IntegrationTests.Channels;
 using Dexra.IntegrationTests.Infrastructure;
 using Dexra.SharedKernel.Persistence;
 using Mediator;
@@ -233,6 +234,28 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
         sourceAfter.Str("name").ShouldBe("Bea Source");
         sourceAfter.TryGetProperty("mergedInto", out _).ShouldBeFalse();
         (await fixture.Api.GetJsonAsync("/api/v1/contacts/lookup?kind=telegram&value=5550001")).Id().ShouldBe(sourceId);
+    }
+
+    [Fact]
+    public async Task A_contact_merged_away_names_the_live_survivor_even_after_its_survivor_was_merged_in_turn()
+    {
+        async Task<Guid> CreateAsync(string tag) =>
+            (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { name = tag, identities = new object[] { new { kind = "accountId", value = tag } } }, HttpStatusCode.Created)).Id();
+        var first = await CreateAsync(Unique("first"));
+        var second = await CreateAsync(Unique("second"));
+        var third = await CreateAsync(Unique("third"));
+
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{second}/merge", new { sourceContactId = first }, HttpStatusCode.OK);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first}")).Id("mergedInto").ShouldBe(second);
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{third}/merge", new { sourceContactId = second }, HttpStatusCode.OK);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first}")).Id("mergedInto").ShouldBe(third);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{second}")).Id("mergedInto").ShouldBe(third);
+
+        // Undoing the second merge gives the first contact its own survivor back.
+        var secondsIdentity = Identities(await fixture.Api.GetJsonAsync($"/api/v1/contacts/{third}")).First(i => i.Value.StartsWith("second", StringComparison.Ordinal));
+        await fixture.Api.PostJsonAsync($"/api/v1/contacts/{third}/unmerge", new { identity = new { kind = secondsIdentity.Kind, value = secondsIdentity.Value } }, HttpStatusCode.OK);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{first}")).Id("mergedInto").ShouldBe(second);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{second}")).TryGetProperty("mergedInto", out _).ShouldBeFalse();
     }
 
     [Fact]
@@ -480,6 +503,39 @@ public sealed class ContactsTests(WorkspaceFixture fixture) : IClassFixture<Work
         await (await fixture.Api.PostAsJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "email", value = "nope" } } })).ProblemAsync(HttpStatusCode.BadRequest);
         await (await fixture.Api.PostAsJsonAsync("/api/v1/contacts", new { identities = Array.Empty<object>() })).ProblemAsync(HttpStatusCode.BadRequest);
         await (await fixture.Api.GetAsync($"/api/v1/contacts/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Text_with_a_NUL_character_answers_400_not_500()
+    {
+        // PostgreSQL text cannot hold U+0000: the database refuses it, which is the sender's doing, not ours.
+        var survivor = (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "accountId", value = Unique("nul") } } }, HttpStatusCode.Created)).Id();
+        var source = (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "accountId", value = Unique("nul") } } }, HttpStatusCode.Created)).Id();
+
+        await (await fixture.Api.GetAsync("/api/v1/contacts/lookup?accountId=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.GetAsync("/api/v1/contacts/lookup?kind=x&value=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.GetAsync("/api/v1/contacts?query=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.PostAsJsonAsync($"/api/v1/contacts/{survivor}/unmerge", new { identity = new { kind = "accountId", value = "a\0b" } })).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.PostAsJsonAsync($"/api/v1/contacts/{survivor}/merge", new { sourceContactId = source, reason = "same\0person" })).ProblemAsync(HttpStatusCode.BadRequest);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{source}")).TryGetProperty("mergedInto", out _).ShouldBeFalse();
+
+        var (_, apiUrl) = await ChannelKit.CreateAsync(fixture, "api", new { });
+        var account = Unique("nul");
+        await (await fixture.Api.PostAsJsonAsync(apiUrl, new { externalId = Unique("nul"), contact = new { accountId = account, name = "Nul\0Name" }, text = "hello\0there" })).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await fixture.Api.GetAsync($"/api/v1/contacts/lookup?accountId={account}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_limit_beyond_int_is_clamped_like_any_large_one_and_a_malformed_one_names_the_field()
+    {
+        var contact = (await fixture.Api.PostJsonAsync("/api/v1/contacts", new { identities = new object[] { new { kind = "accountId", value = Unique("limit") } } }, HttpStatusCode.Created)).Id();
+        foreach (var list in new[] { "/api/v1/contacts?", $"/api/v1/contacts/{contact}/merge-suggestions?" })
+        {
+            (await fixture.Api.GetJsonAsync(list + "limit=99999999999")).GetProperty("items").GetArrayLength().ShouldBeLessThanOrEqualTo(200);
+            (await fixture.Api.GetJsonAsync(list + "limit=")).GetProperty("items").ValueKind.ShouldBe(JsonValueKind.Array);
+            (await (await fixture.Api.GetAsync(list + "limit=ten")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+            (await (await fixture.Api.GetAsync(list + "limit=-1")).ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _).ShouldBeTrue();
+        }
     }
 
     [Fact]

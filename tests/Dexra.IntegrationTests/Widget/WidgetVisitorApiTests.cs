@@ -96,6 +96,20 @@ public sealed class WidgetVisitorApiTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_NUL_character_typed_into_the_widget_answers_400_not_500()
+    {
+        var channelId = await WidgetKit.CreateChannelAsync(fixture);
+        using var client = fixture.App.CreateClient();
+        var visitor = await WidgetKit.SessionAsync(client, channelId);
+
+        using var preChat = await client.SendAsync(WidgetKit.Request(HttpMethod.Patch, $"/widget/v1/{channelId}/contact", visitor, new { name = "Nul\0Name" }));
+        await preChat.ProblemAsync(HttpStatusCode.BadRequest);
+        using var message = await client.SendAsync(WidgetKit.Request(HttpMethod.Post, $"/widget/v1/{channelId}/messages", visitor, new { text = "hello\0there" }));
+        await message.ProblemAsync(HttpStatusCode.BadRequest);
+        (await WidgetKit.HistoryAsync(client, channelId, visitor)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_message_is_accepted_with_202_through_the_inbound_pipeline_and_a_retried_client_id_is_not_duplicated()
     {
         var channelId = await WidgetKit.CreateChannelAsync(fixture);
@@ -143,6 +157,24 @@ public sealed class WidgetVisitorApiTests(WorkspaceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task An_empty_after_reads_from_the_start_and_a_malformed_one_is_a_400_naming_it_once_channel_and_visitor_are_known()
+    {
+        var channelId = await WidgetKit.CreateChannelAsync(fixture);
+        using var client = fixture.App.CreateClient();
+        var visitor = await WidgetKit.SessionAsync(client, channelId);
+        await WidgetKit.SayAsync(client, channelId, visitor, "First words");
+
+        using var empty = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{channelId}/messages?after=", visitor));
+        (await empty.JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(m => m.Str("text")).ShouldContain("First words");
+        using var malformed = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{channelId}/messages?after=not-an-id", visitor));
+        (await malformed.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("after", out _).ShouldBeTrue();
+        using var anonymous = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{channelId}/messages?after=not-an-id", null));
+        await anonymous.ProblemAsync(HttpStatusCode.Unauthorized);
+        using var unknown = await client.SendAsync(WidgetKit.Request(HttpMethod.Get, $"/widget/v1/{Guid.NewGuid()}/messages?after=not-an-id", visitor));
+        await unknown.ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task An_unverified_visitor_never_sees_another_persons_messages_nor_other_channels_while_a_verified_one_does()
     {
         var channelId = await WidgetKit.CreateChannelAsync(fixture, Secret);
@@ -181,6 +213,43 @@ public sealed class WidgetVisitorApiTests(WorkspaceFixture fixture) : IClassFixt
         // The same browser signing out gets a fresh anonymous visitor, not the signed-in history.
         var afterwards = await WidgetKit.SessionAsync(client, channelId);
         (await WidgetKit.HistoryAsync(client, channelId, afterwards)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Signing_in_after_typing_someone_elses_email_never_opens_that_persons_history()
+    {
+        var channelId = await WidgetKit.CreateChannelAsync(fixture, Secret);
+        using var client = fixture.App.CreateClient();
+
+        // Mallory types the address Alice gave in her pre-chat form and so shares Alice's unverified contact.
+        var shared = $"typed-{Guid.NewGuid():N}@example.org";
+        var alice = await WidgetKit.SessionAsync(client, channelId);
+        await WidgetKit.PreChatAsync(client, channelId, alice, new { email = shared });
+        await WidgetKit.SayAsync(client, channelId, alice, "My card number ends 4242");
+        var mallory = await WidgetKit.SessionAsync(client, channelId);
+        (await WidgetKit.PreChatAsync(client, channelId, mallory, new { email = shared })).Id("contactId").ShouldBe(alice.ContactId);
+        await WidgetKit.SayAsync(client, channelId, mallory, "Hello from Mallory");
+
+        // Then she signs in to her own account on the site: that proves who she is, not that she is Alice.
+        var account = $"mallory-{Guid.NewGuid():N}";
+        var signed = await WidgetKit.SessionAsync(client, channelId, new { visitorToken = mallory.Token, identity = WidgetKit.Identity(Secret, account, null, WidgetKit.InAnHour) });
+        (await WidgetKit.HistoryAsync(client, channelId, signed)).Select(m => m.Str("text")).ShouldNotContain("My card number ends 4242");
+        signed.ContactId.ShouldNotBe(alice.ContactId);
+        var aliceContact = await fixture.Api.GetJsonAsync($"/api/v1/contacts/{alice.ContactId}");
+        aliceContact.GetProperty("identities").EnumerateArray().ShouldNotContain(i => i.Str("kind") == "accountId" && i.Str("value") == account);
+        (await fixture.Api.GetJsonAsync($"/api/v1/contacts/lookup?accountId={account}")).Id().ShouldBe(signed.ContactId);
+
+        // Same when the typed address was proven to be someone else's by another channel before she signed in.
+        var (_, apiUrl) = await ChannelKit.CreateAsync(fixture, "api", new { });
+        var dave = $"dave-{Guid.NewGuid():N}@example.org";
+        var eve = await WidgetKit.SessionAsync(client, channelId);
+        var typed = await WidgetKit.PreChatAsync(client, channelId, eve, new { email = dave });
+        var fromDave = await (await fixture.Api.PostAsJsonAsync(apiUrl, new { externalId = Guid.NewGuid().ToString("N"), contact = new { email = dave }, text = "Dave's new address is 1 Private Lane" }))
+            .JsonAsync(HttpStatusCode.Accepted);
+        fromDave.Id("contactId").ShouldBe(typed.Id("contactId"));
+        var eveSigned = await WidgetKit.SessionAsync(client, channelId, new { visitorToken = eve.Token, identity = WidgetKit.Identity(Secret, $"eve-{Guid.NewGuid():N}", null, WidgetKit.InAnHour) });
+        (await WidgetKit.HistoryAsync(client, channelId, eveSigned)).Select(m => m.Str("text")).ShouldNotContain("Dave's new address is 1 Private Lane");
+        eveSigned.ContactId.ShouldNotBe(fromDave.Id("contactId"));
     }
 
     [Fact]

@@ -170,12 +170,17 @@ internal static class WidgetEndpoints
             return Results.Ok(new { read = await visitors.SeenAsync(channel, visitor, messageId, ct) });
         }).WithSummary("Read receipt: the open panel has shown the replies up to messageId; they become 'read' for the agents.");
 
-        widget.MapGet("/messages", async (Guid channelId, Guid? after, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
+        // after is read as text: an empty one (a widget with nothing yet) reads from the start, and a
+        // malformed one is a 400 naming it, answered after the channel (404) and the visitor (401) are known.
+        widget.MapGet("/messages", async (Guid channelId, string? after, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
         {
             var channel = await visitors.ChannelAsync(channelId, ct);
             var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
             await limits.CheckAsync(http, channel.WorkspaceId, "read", visitor.VisitorId, ct);
-            return Results.Ok(await visitors.HistoryAsync(channel, visitor, after, ct));
+            Guid? afterId = string.IsNullOrWhiteSpace(after) ? null
+                : Guid.TryParse(after.Trim(), out var id) ? id
+                : throw RequestValidationException.For("after", "'after' must be the id of a message of this history.");
+            return Results.Ok(await visitors.HistoryAsync(channel, visitor, afterId, ct));
         }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages.");
     }
 

@@ -105,6 +105,13 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
                 // Another signed-in person on the same browser: a new visitor, never the previous one's history.
                 visitor = null;
             }
+            else if (visitor is { VerifiedAccountId: null } && !await OwnsItsContactAsync(visitor, identifier, identity.Email, ct))
+            {
+                // The anonymous visitor joined a contact by typing its email (a contact other browsers share, or
+                // one another channel has since proven): the signature proves this browser's person, not that
+                // contact, whose history it would open. A new visitor, linked only by what the signature proves.
+                visitor = null;
+            }
 
             verifiedAccount = identifier;
             claims.Add(new(IdentityKinds.AccountId, identifier, true));
@@ -223,6 +230,29 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
         }
 
         return [.. ids];
+    }
+
+    /// <summary>
+    /// Whether the anonymous visitor's contact is its own: no other browser's visitor id, and nothing verified
+    /// beyond this visitor's id and what the signed identity itself proves (its account id and email).
+    /// </summary>
+    private async Task<bool> OwnsItsContactAsync(WidgetVisitor visitor, string identifier, string? email, CancellationToken ct)
+    {
+        var contactId = await ContactOfAsync(visitor, ct);
+        var contacts = await mediator.Send(new GetContacts(visitor.WorkspaceId, [contactId]), ct);
+        if (!contacts.TryGetValue(contactId, out var contact))
+        {
+            return false;
+        }
+
+        var signedEmail = email?.Trim();
+        return contact.Identities.All(i => i.Kind switch
+        {
+            IdentityKinds.Widget => i.Value == visitor.VisitorId,
+            IdentityKinds.AccountId when i.Value == identifier => true,
+            IdentityKinds.Email when string.Equals(i.Value, signedEmail, StringComparison.OrdinalIgnoreCase) => true,
+            _ => !i.Verified,
+        });
     }
 
     private async Task<Guid> ContactOfAsync(WidgetVisitor visitor, CancellationToken ct)

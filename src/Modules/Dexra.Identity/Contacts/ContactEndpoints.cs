@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Dexra.Identity.Contracts;
 using Dexra.Identity.Normalisation;
@@ -33,6 +34,28 @@ internal static class IdentityRules
     public static bool IsEmail(string? value) => value is not null && IdentityNormalizer.NormalizeEmail(value) is not null;
 
     public static bool HasDigits(string? value) => value is not null && value.Any(char.IsAsciiDigit);
+
+    /// <summary>
+    /// A list's <c>limit</c>, read as text: empty means the default, a number beyond int is larger than any
+    /// page and clamped like any large limit, anything else is a 400 naming the field.
+    /// </summary>
+    public static int? Limit(string? value)
+    {
+        var text = value?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit))
+        {
+            return limit;
+        }
+
+        return text.Length <= 100 && text.All(char.IsAsciiDigit)
+            ? int.MaxValue
+            : throw RequestValidationException.For("limit", "The limit must be a whole number.");
+    }
 }
 
 internal sealed class LookupContactValidator : AbstractValidator<LookupContact>
@@ -79,8 +102,14 @@ internal sealed class ContactQueryHandlers(IdentityStore store, PhoneRegions reg
       IQueryHandler<SearchContacts, Page<ContactView>>,
       IQueryHandler<GetContacts, IReadOnlyDictionary<Guid, ContactSummary>>
 {
-    public async ValueTask<ContactView> Handle(GetContact query, CancellationToken cancellationToken) =>
-        await store.LoadAsync(query.WorkspaceId, query.ContactId, cancellationToken) ?? throw new NotFoundException("The contact");
+    public async ValueTask<ContactView> Handle(GetContact query, CancellationToken cancellationToken)
+    {
+        var contact = await store.LoadAsync(query.WorkspaceId, query.ContactId, cancellationToken) ?? throw new NotFoundException("The contact");
+        // A survivor may itself have been merged since: name the contact that lives now, not a step of the way.
+        return contact.MergedInto is { } mergedInto
+            ? contact with { MergedInto = await store.LiveSurvivorAsync(query.WorkspaceId, mergedInto, cancellationToken) ?? mergedInto }
+            : contact;
+    }
 
     public async ValueTask<ContactView> Handle(LookupContact query, CancellationToken cancellationToken)
     {
@@ -173,8 +202,8 @@ internal static class ContactEndpoints
             TypedResults.Ok(await mediator.Send(new GetContact(user.GetWorkspaceId(), id), ct)))
             .WithSummary("One contact with its identities; a merged-away contact names its survivor in mergedInto.");
 
-        contacts.MapGet("/", async (string? query, int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new SearchContacts(user.GetWorkspaceId(), query, limit, before), ct)))
+        contacts.MapGet("/", async (string? query, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new SearchContacts(user.GetWorkspaceId(), query, IdentityRules.Limit(limit), before), ct)))
             .WithSummary("Contacts, newest first, optionally matching a name, email or phone.");
 
         contacts.MapPost("/", async (CreateContactBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>

@@ -542,6 +542,24 @@ internal sealed class IdentityStore(DbSession session)
         return await command.ExecuteScalarAsync(ct) is Guid id ? id : null;
     }
 
+    /// <summary>The live contact at the end of the merge chain that starts at <paramref name="contactId"/> (itself when live).</summary>
+    public async Task<Guid?> LiveSurvivorAsync(Guid workspaceId, Guid contactId, CancellationToken ct)
+    {
+        // Merges refuse a merged survivor or source, so a chain has no cycle; the depth bound is only a guard.
+        await using var command = await CommandAsync("""
+            WITH RECURSIVE chain (id, merged_into, depth) AS (
+                SELECT id, merged_into, 0 FROM identity.contacts WHERE workspace_id = @w AND id = @c
+                UNION ALL
+                SELECT c.id, c.merged_into, chain.depth + 1 FROM identity.contacts c
+                JOIN chain ON c.workspace_id = @w AND c.id = chain.merged_into
+                WHERE chain.depth < 100)
+            SELECT id FROM chain WHERE merged_into IS NULL LIMIT 1
+            """, ct);
+        command.Parameters.AddWithValue("w", workspaceId);
+        command.Parameters.AddWithValue("c", contactId);
+        return await command.ExecuteScalarAsync(ct) is Guid id ? id : null;
+    }
+
     public async Task<Dictionary<Guid, (ContactRow Contact, List<IdentityRow> Identities)>> LoadContactsAsync(
         Guid workspaceId, IReadOnlyCollection<Guid> contactIds, CancellationToken ct)
     {
