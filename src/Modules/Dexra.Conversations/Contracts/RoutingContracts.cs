@@ -101,3 +101,9 @@ public sealed record ChannelAvailability(bool Live, string Reason);
 /// agent when no rule names a team).
 /// </summary>
 public sealed record GetChannelAvailability(Guid WorkspaceId, string ChannelType) : IQuery<ChannelAvailability>;
+
+/// <summary>
+/// Port implemented by Routing: the name of a team of the workspace, or null when the workspace has
+/// no such team. Assignments and handoffs name real teams only.
+/// </summary>
+public sealed record GetTeamName(Guid WorkspaceId, Guid TeamId) : IQuery<string?>;
