@@ -141,7 +141,7 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
         await using var tx = await session.BeginAsync(cancellationToken: ct);
         var conversation = await store.GetAsync(w, id, forUpdate: true, ct);
         var now = clock.GetUtcNow();
-        var (wasAssignee, wasStatus) = (conversation.AssigneeId, conversation.Status);
+        var (wasAssignee, wasTeam, wasStatus) = (conversation.AssigneeId, conversation.TeamId, conversation.Status);
         var item = change(conversation, now);
         if (item is not null)
         {
@@ -155,7 +155,13 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
             }
 
             await realtime.AppendAsync(w, [PendingEvent.Updated(conversation)], ct);
-            await PublishChangesAsync(conversation, wasAssignee, wasStatus, now, ct);
+            await PublishChangesAsync(conversation, wasAssignee, wasTeam, wasStatus, now, ct);
+
+            // Routing may have assigned it in this same transaction (a team handoff): answer what is stored.
+            if (conversation.AssigneeId is null && conversation.TeamId is not null)
+            {
+                conversation = await store.GetAsync(w, id, forUpdate: false, ct);
+            }
         }
 
         await tx.CommitAsync(ct);
