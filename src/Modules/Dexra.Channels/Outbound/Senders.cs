@@ -48,6 +48,8 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
                 ChannelTypes.Email => await EmailAsync(channel, command, cancellationToken),
                 // The visitor's widget reads the stored message itself, told by /hubs/widget or on its next catch-up.
                 ChannelTypes.WebWidget => new DeliveryResult(true, null, null, false),
+                // The integrator reads replies from the API itself (messages, events, the hub): stored is handed over.
+                ChannelTypes.Api => new DeliveryResult(true, null, null, false),
                 _ => new DeliveryResult(false, null, $"A {channel.Type} channel does not send messages through a provider.", false),
             };
         }
