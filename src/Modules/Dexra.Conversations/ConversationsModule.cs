@@ -39,5 +39,6 @@ public static class ConversationsModule
         CannedResponses.CannedResponseEndpoints.Map(api);
         Drafts.DraftEndpoints.Map(api);
         Notifications.NotificationEndpoints.Map(api);
+        Reports.ReportsEndpoints.Map(api);
     }
 }

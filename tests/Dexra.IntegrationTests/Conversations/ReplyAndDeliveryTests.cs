@@ -195,3 +195,31 @@ public sealed class ReplyAndDeliveryTests(ManualOutboxFixture fixture) : IClassF
         }
     }
 }
+
+public sealed class ApiChannelReplyTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    [Fact]
+    public async Task A_reply_on_an_api_channel_conversation_is_handed_to_the_integrator_not_failed()
+    {
+        var api = fixture.Api;
+        var channel = await api.PostJsonAsync("/api/v1/channels", new { type = "api", name = $"api {Guid.NewGuid():N}", settings = new { } }, HttpStatusCode.Created);
+        var accepted = await api.PostJsonAsync($"/api/v1/channels/{channel.Id()}/messages",
+            new { externalId = Guid.NewGuid().ToString("N"), contact = new { accountId = $"acct-{Guid.NewGuid():N}" }, text = "Where is my order?" }, HttpStatusCode.Accepted);
+        var conversationId = accepted.Id("conversationId");
+
+        var reply = await api.PostJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { text = "On its way" }, HttpStatusCode.Created);
+        reply.GetProperty("channel").Id().ShouldBe(channel.Id());
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        JsonElement stored;
+        do
+        {
+            await Task.Delay(100);
+            stored = (await api.GetJsonAsync($"/api/v1/conversations/{conversationId}/messages")).GetProperty("items").EnumerateArray().First(m => m.Id() == reply.Id());
+        }
+        while (stored.Str("deliveryStatus") == "queued" && DateTime.UtcNow < deadline);
+
+        stored.Str("deliveryStatus").ShouldBe("sent", stored.ToString());
+        stored.Has("failureReason").ShouldBeFalse();
+    }
+}

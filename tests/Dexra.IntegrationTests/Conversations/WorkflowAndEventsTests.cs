@@ -61,9 +61,7 @@ public sealed class WorkflowAndEventsTests(WorkspaceFixture fixture) : IClassFix
         var assigned = await fixture.Api.PostJsonAsync($"/api/v1/conversations/{id}/assign", new { agentId = fixture.Workspace.AdminAgentId }, HttpStatusCode.OK);
         assigned.Id("assigneeId").ShouldBe(fixture.Workspace.AdminAgentId);
 
-        await (await fixture.Api.PostAsJsonAsync($"/api/v1/conversations/{id}/assign", new { agentId = Guid.NewGuid() })).ProblemAsync(HttpStatusCode.NotFound);
-
-        var team = Guid.NewGuid();
+        var team = (await fixture.Api.PostJsonAsync("/api/v1/teams", new { name = $"Billing {Guid.NewGuid():N}", memberIds = new[] { colleague.Id() } }, HttpStatusCode.Created)).Id();
         var handedOff = await fixture.Api.PostJsonAsync($"/api/v1/conversations/{id}/handoff",
             new { toAgentId = colleague.Id(), toTeamId = team, reason = "Needs a billing specialist" }, HttpStatusCode.OK);
         handedOff.Id("assigneeId").ShouldBe(colleague.Id());
@@ -81,5 +79,39 @@ public sealed class WorkflowAndEventsTests(WorkspaceFixture fixture) : IClassFix
         mine.GetProperty("items").EnumerateArray().Select(c => c.Id()).ShouldBe([id]);
         var byChannel = await fixture.Api.GetJsonAsync($"/api/v1/conversations?channelId={_chat}&status=open");
         byChannel.GetProperty("items").EnumerateArray().ShouldContain(c => c.Id() == id);
+    }
+
+    [Fact]
+    public async Task Assign_and_handoff_answer_400_for_an_agent_or_team_that_is_not_of_this_workspace()
+    {
+        var contact = Guid.NewGuid();
+        var id = (await fixture.App.RecordAsync(W, Inbound(_chat, "web_widget", contact, "Who will help me?")))[0].ConversationId;
+        var other = await fixture.App.CreateWorkspaceAsync();
+        var foreignTeam = (await other.Api.PostJsonAsync("/api/v1/teams", new { name = "Elsewhere" }, HttpStatusCode.Created)).Id();
+        var team = (await fixture.Api.PostJsonAsync("/api/v1/teams", new { name = $"Support {Guid.NewGuid():N}" }, HttpStatusCode.Created)).Id();
+
+        async Task RejectedAsync(string action, object body, string field)
+        {
+            var problem = await (await fixture.Api.PostAsJsonAsync($"/api/v1/conversations/{id}/{action}", body)).ProblemAsync(HttpStatusCode.BadRequest);
+            problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue($"{action} names the bad field: {problem}");
+        }
+
+        await RejectedAsync("assign", new { agentId = Guid.NewGuid() }, "agentId");
+        await RejectedAsync("assign", new { agentId = other.AdminAgentId }, "agentId");
+        await RejectedAsync("assign", new { teamId = Guid.NewGuid() }, "teamId");
+        await RejectedAsync("assign", new { agentId = fixture.Workspace.AdminAgentId, teamId = foreignTeam }, "teamId");
+        await RejectedAsync("handoff", new { toAgentId = Guid.NewGuid(), reason = "Needs someone else" }, "toAgentId");
+        await RejectedAsync("handoff", new { toTeamId = foreignTeam, reason = "Needs another team" }, "toTeamId");
+
+        // Nothing of the rejected requests stuck.
+        var unchanged = await fixture.Api.GetJsonAsync($"/api/v1/conversations/{id}");
+        unchanged.Has("assigneeId").ShouldBeFalse();
+        unchanged.Has("teamId").ShouldBeFalse();
+
+        // A real team is named in the timeline by its name.
+        var handedOff = await fixture.Api.PostJsonAsync($"/api/v1/conversations/{id}/handoff", new { toTeamId = team, reason = "Second line" }, HttpStatusCode.OK);
+        handedOff.Id("teamId").ShouldBe(team);
+        var items = (await fixture.Api.GetJsonAsync($"/api/v1/contacts/{contact}/timeline")).GetProperty("items").EnumerateArray().ToList();
+        items.ShouldContain(i => i.Str("type") == "handoff" && i.Str("text").Contains("team Support", StringComparison.Ordinal));
     }
 }

@@ -316,3 +316,37 @@ public sealed class RoutingConcurrencyTests(WorkspaceFixture fixture) : IClassFi
         (await api.GetJsonAsync("/api/v1/routing/queue")).GetProperty("items").GetArrayLength().ShouldBe(unassigned);
     }
 }
+
+public sealed class TeamHandoffRoutingTests(WorkspaceFixture fixture) : IClassFixture<WorkspaceFixture>
+{
+    [Fact]
+    public async Task A_conversation_handed_to_a_team_goes_to_a_member_with_room_or_waits_for_one()
+    {
+        var api = fixture.Api;
+        var channel = await ApiChannelAsync(api);
+        var front = await AgentAsync(api, "Front Desk", chat: 5);
+        var (contact, conversation) = await InboundAsync(api, channel, "My invoice is wrong");
+        (await ConversationAsync(api, conversation)).Assignee().ShouldBe(front);
+
+        // The team's only member is away: the conversation waits for the team, and the front desk
+        // (online, with room, but not in the team) does not take it back.
+        var back = await AgentAsync(api, "Back Office", chat: 5, online: false);
+        var team = (await api.PostJsonAsync("/api/v1/teams", new { name = $"Billing {Guid.NewGuid():N}", memberIds = new[] { back } }, HttpStatusCode.Created)).Id();
+        var handedOff = await api.PostJsonAsync($"/api/v1/conversations/{conversation}/handoff", new { toTeamId = team, reason = "Billing must check the invoice" }, HttpStatusCode.OK);
+        handedOff.Assignee().ShouldBeNull();
+        handedOff.Id("teamId").ShouldBe(team);
+        (await ConversationAsync(api, conversation)).Assignee().ShouldBeNull();
+
+        await PresenceAsync(api, back, "online");
+        var assigned = await EventuallyAsync(() => ConversationAsync(api, conversation), c => c.Assignee() is not null, seconds: 10);
+        assigned.Assignee().ShouldBe(back);
+        assigned.Id("teamId").ShouldBe(team);
+        (await TimelineAsync(api, contact)).First(i => i.Str("type") == "assignment").Str("text").ShouldContain("Back Office");
+
+        // With a member online and free, a handoff to the team is assigned at once.
+        var (_, second) = await InboundAsync(api, channel, "Another invoice question", $"other-{Guid.NewGuid():N}@example.com");
+        (await ConversationAsync(api, second)).Assignee().ShouldNotBeNull();
+        (await api.PostJsonAsync($"/api/v1/conversations/{second}/handoff", new { toTeamId = team, reason = "Billing again" }, HttpStatusCode.OK)).Id("teamId").ShouldBe(team);
+        (await ConversationAsync(api, second)).Assignee().ShouldBe(back);
+    }
+}

@@ -43,7 +43,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         }
 
         IReadOnlyList<OutgoingFile> files = [];
-        if (command.Attachments is { Count: > 0 } attachments && channel.Type != ChannelTypes.WebWidget)
+        if (command.Attachments is { Count: > 0 } attachments && channel.Type is not (ChannelTypes.WebWidget or ChannelTypes.Api))
         {
             try
             {
@@ -65,6 +65,8 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
             ChannelTypes.Email => await EmailAsync(channel, command, files, cancellationToken),
             // The visitor's widget reads the stored message (and its files) itself, told by /hubs/widget or on its next catch-up.
             ChannelTypes.WebWidget => new DeliveryResult(true, null, null, false),
+            // The integrator reads replies from the API itself (messages, events, the hub): stored is handed over.
+            ChannelTypes.Api => new DeliveryResult(true, null, null, false),
             _ => new DeliveryResult(false, null, $"A {channel.Type} channel does not send messages through a provider.", false),
         }, cancellationToken);
     }

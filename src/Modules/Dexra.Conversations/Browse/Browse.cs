@@ -193,9 +193,12 @@ internal static class BrowseEndpoints
     {
         var conversations = api.MapGroup("/conversations").WithTags("Conversations");
 
-        conversations.MapGet("/", async (string? status, Guid? assigneeId, Guid? teamId, Guid? channelId, string? label, int? limit, string? before,
+        // Filters are read as text: an empty one (?status=&assigneeId=, as a form or a URL template
+        // sends it) means no filter, and a malformed one is a 400 naming the field.
+        conversations.MapGet("/", async (string? status, string? assigneeId, string? teamId, string? channelId, string? label, string? limit, string? before,
             ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
+            status = string.IsNullOrWhiteSpace(status) ? null : status;
             if (status is not null && !Statuses.Contains(status))
             {
                 throw RequestValidationException.For("status", "The status must be one of: open, pending, snoozed, resolved.");
@@ -206,28 +209,39 @@ internal static class BrowseEndpoints
                 throw RequestValidationException.For("label", "The label must be a label name of at most 60 characters.");
             }
 
-            var filter = new ConversationFilter(status, assigneeId, teamId, channelId, null, label?.Trim());
-            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(limit), Cursor.Parse(before)), ct));
+            var filter = new ConversationFilter(status, OptionalId(assigneeId, "assigneeId"), OptionalId(teamId, "teamId"), OptionalId(channelId, "channelId"), null, label?.Trim());
+            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct));
         }).WithSummary("The inbox: conversations newest first, filtered by status, assignee, team, channel or label (by name).");
 
         conversations.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             TypedResults.Ok(await mediator.Send(new GetConversation(user.GetWorkspaceId(), id), ct)))
             .WithSummary("One conversation.");
 
-        conversations.MapGet("/{id:guid}/messages", async (Guid id, int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new ListMessages(user.GetWorkspaceId(), id, Cursor.ClampLimit(limit), Cursor.Parse(before)), ct)))
+        conversations.MapGet("/{id:guid}/messages", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new ListMessages(user.GetWorkspaceId(), id, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct)))
             .WithSummary("A conversation's messages and private notes, newest first, with their delivery status.");
 
         var contacts = api.MapGroup("/contacts").WithTags("Contacts");
 
-        contacts.MapGet("/{id:guid}/timeline", async (Guid id, int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new GetTimeline(user.GetWorkspaceId(), id, Cursor.ClampLimit(limit), Cursor.Parse(before)), ct)))
+        contacts.MapGet("/{id:guid}/timeline", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new GetTimeline(user.GetWorkspaceId(), id, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct)))
             .WithSummary("Everything that happened with a contact, on every channel and conversation, newest first.");
 
-        contacts.MapGet("/{id:guid}/conversations", async (Guid id, int? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        contacts.MapGet("/{id:guid}/conversations", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
             var filter = new ConversationFilter(null, null, null, null, id);
-            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(limit), Cursor.Parse(before)), ct));
+            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct));
         }).WithSummary("A contact's conversations, newest first.");
     }
+
+    private static Guid? OptionalId(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : Guid.TryParse(value.Trim(), out var id) ? id
+        : throw RequestValidationException.For(field, $"'{field}' must be an id (a UUID).");
+
+    private static int? OptionalLimit(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : int.TryParse(value.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var limit) ? limit
+        : value.Trim().Length <= 100 && value.Trim().All(char.IsAsciiDigit) ? int.MaxValue // larger than any page: clamped like any large limit
+        : throw RequestValidationException.For("limit", "The limit must be a whole number.");
 }

@@ -43,6 +43,13 @@ public sealed record ConversationsOpened(Guid WorkspaceId, IReadOnlyList<OpenedC
 public sealed record RouteOpenedConversations(Guid WorkspaceId, IReadOnlyList<Guid> ConversationIds) : ICommand<int>;
 
 /// <summary>Published in the transaction when an agent stops holding a conversation (reassigned, unassigned or handed off).</summary>
+/// <summary>
+/// A person handed the conversation to a team without naming an agent (handoff or assign with a team
+/// only): it waits in that team's queue, like a new conversation, for a member with free capacity.
+/// Published inside the transaction of the change.
+/// </summary>
+public sealed record ConversationQueuedForTeam(Guid WorkspaceId, Guid ConversationId, Guid TeamId) : INotification;
+
 public sealed record ConversationUnassigned(Guid WorkspaceId, Guid ConversationId, Guid FromAgentId, DateTimeOffset At) : INotification;
 
 public static class AssignmentKinds
@@ -101,3 +108,9 @@ public sealed record ChannelAvailability(bool Live, string Reason);
 /// agent when no rule names a team).
 /// </summary>
 public sealed record GetChannelAvailability(Guid WorkspaceId, string ChannelType) : IQuery<ChannelAvailability>;
+
+/// <summary>
+/// Port implemented by Routing: the name of a team of the workspace, or null when the workspace has
+/// no such team. Assignments and handoffs name real teams only.
+/// </summary>
+public sealed record GetTeamName(Guid WorkspaceId, Guid TeamId) : IQuery<string?>;

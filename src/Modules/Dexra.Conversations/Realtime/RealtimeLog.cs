@@ -47,7 +47,7 @@ internal sealed class RealtimeLog(DbSession session, IPublisher publisher, TimeP
         var payloads = new string[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            payloads[i] = JsonSerializer.Serialize(events[i].Payload, events[i].Payload.GetType(), ConversationStore.Json);
+            payloads[i] = JsonSerializer.Serialize(events[i].Payload, events[i].Payload.GetType(), ConversationStore.RestJson);
         }
 
         // One statement: the counter, the events numbered from it, and the announcement to other

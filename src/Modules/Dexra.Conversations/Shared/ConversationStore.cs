@@ -25,11 +25,18 @@ internal static class Directions
 /// <summary>Raw SQL for the module's tables: the hot path batches its writes into one round trip.</summary>
 internal sealed class ConversationStore(DbSession session)
 {
-    /// <summary>The REST shape: camelCase, nulls left out.</summary>
+    /// <summary>Stored JSON (attachments and the like): camelCase, nulls left out.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>
+    /// The REST shape exactly as the API writes it (web defaults: camelCase, nulls written), for
+    /// payloads that clients read as the REST resource: realtime events. Leaving nulls out there
+    /// dropped fields such as <c>assigneeId</c> that REST always carries.
+    /// </summary>
+    public static readonly JsonSerializerOptions RestJson = new(JsonSerializerDefaults.Web);
 
     public const string ConversationColumns =
         "workspace_id, id, contact_id, status, assignee_id, team_id, priority, labels, channel_ids, last_inbound_channel_id, " +

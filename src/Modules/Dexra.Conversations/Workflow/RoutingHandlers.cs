@@ -45,8 +45,14 @@ internal sealed partial class WorkflowHandlers
     }
 
     /// <summary>Publishes what other modules react to: a resolution, or an agent no longer holding the conversation.</summary>
-    private async Task PublishChangesAsync(Conversation c, Guid? wasAssignee, string wasStatus, DateTimeOffset now, CancellationToken ct)
+    private async Task PublishChangesAsync(Conversation c, Guid? wasAssignee, Guid? wasTeam, string wasStatus, DateTimeOffset now, CancellationToken ct)
     {
+        // Handed to a team without an agent: it must reach the team's queue, or it waits unassigned for ever.
+        if (c.AssigneeId is null && c.TeamId is { } team && c.Status != ConversationStatuses.Resolved && (wasAssignee is not null || wasTeam != team))
+        {
+            await mediator.Publish(new ConversationQueuedForTeam(c.WorkspaceId, c.Id, team), ct);
+        }
+
         if (c.Status == ConversationStatuses.Resolved && wasStatus != ConversationStatuses.Resolved)
         {
             await mediator.Publish(new ConversationResolved(c.WorkspaceId, c.Id, c.ContactId, now), ct);

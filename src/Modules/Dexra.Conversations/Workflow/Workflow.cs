@@ -80,16 +80,17 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
     public async ValueTask<ConversationDto> Handle(Assign command, CancellationToken cancellationToken)
     {
         var actor = await Actors.AgentAsync(mediator, command.WorkspaceId, command.ActorId, cancellationToken);
-        var agent = await AgentAsync(command.WorkspaceId, command.AgentId, cancellationToken);
+        var agent = await AgentAsync(command.WorkspaceId, command.AgentId, "agentId", cancellationToken);
+        var team = await TeamAsync(command.WorkspaceId, command.TeamId, "teamId", cancellationToken);
         return await ChangeAsync(command.WorkspaceId, command.ConversationId, (c, now) =>
         {
             c.AssigneeId = command.AgentId;
             c.TeamId = command.TeamId;
             var target = agent is null
-                ? command.TeamId is { } team ? $"team {team}" : "nobody"
-                : command.TeamId is { } t ? $"{agent.Name} (team {t})" : agent.Name;
+                ? team is not null ? $"team {team}" : "nobody"
+                : team is not null ? $"{agent.Name} (team {team})" : agent.Name;
             var why = string.IsNullOrWhiteSpace(command.Reason) ? $"manual assignment by {actor.Name}" : command.Reason.Trim();
-            var text = agent is null && command.TeamId is null ? $"Unassigned: {why}." : $"Assigned to {target}: {why}.";
+            var text = agent is null && team is null ? $"Unassigned: {why}." : $"Assigned to {target}: {why}.";
             return ConversationStore.Event(c, TimelineItemTypes.Assignment, text, now, actor);
         }, cancellationToken);
     }
@@ -97,27 +98,42 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
     public async ValueTask<ConversationDto> Handle(Handoff command, CancellationToken cancellationToken)
     {
         var actor = await Actors.AgentAsync(mediator, command.WorkspaceId, command.ActorId, cancellationToken);
-        var agent = await AgentAsync(command.WorkspaceId, command.ToAgentId, cancellationToken);
+        var agent = await AgentAsync(command.WorkspaceId, command.ToAgentId, "toAgentId", cancellationToken);
+        var team = await TeamAsync(command.WorkspaceId, command.ToTeamId, "toTeamId", cancellationToken);
         return await ChangeAsync(command.WorkspaceId, command.ConversationId, (c, now) =>
         {
             var from = c.AssigneeId is { } previous ? (previous == actor.Id ? actor.Name : $"agent {previous}") : actor.Name;
             c.AssigneeId = command.ToAgentId;
             c.TeamId = command.ToTeamId ?? c.TeamId;
             var to = agent is not null
-                ? command.ToTeamId is { } t ? $"{agent.Name} (team {t})" : agent.Name
-                : $"team {command.ToTeamId}";
+                ? team is not null ? $"{agent.Name} (team {team})" : agent.Name
+                : $"team {team}";
             return ConversationStore.Event(c, TimelineItemTypes.Handoff, $"Handed off from {from} to {to}: {command.Reason.Trim()}", now, actor);
         }, cancellationToken);
     }
 
-    private async Task<AgentInfo?> AgentAsync(Guid workspaceId, Guid? agentId, CancellationToken ct)
+    /// <summary>An agent named in the body must be one of this workspace's: anything else is bad input (400), not a missing resource.</summary>
+    private async Task<AgentInfo?> AgentAsync(Guid workspaceId, Guid? agentId, string field, CancellationToken ct)
     {
         if (agentId is null)
         {
             return null;
         }
 
-        return await mediator.Send(new GetAgent(workspaceId, agentId.Value), ct) ?? throw new NotFoundException("The agent");
+        return await mediator.Send(new GetAgent(workspaceId, agentId.Value), ct)
+            ?? throw RequestValidationException.For(field, $"Not an agent of this workspace: {agentId}.");
+    }
+
+    /// <summary>The team's name; a team id that is not one of this workspace's teams is bad input (400).</summary>
+    private async Task<string?> TeamAsync(Guid workspaceId, Guid? teamId, string field, CancellationToken ct)
+    {
+        if (teamId is null)
+        {
+            return null;
+        }
+
+        return await mediator.Send(new GetTeamName(workspaceId, teamId.Value), ct)
+            ?? throw RequestValidationException.For(field, $"Not a team of this workspace: {teamId}.");
     }
 
     private async Task<ConversationDto> ChangeAsync(Guid w, Guid id, Func<Conversation, DateTimeOffset, TimelineItem?> change, CancellationToken ct)
@@ -125,7 +141,7 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
         await using var tx = await session.BeginAsync(cancellationToken: ct);
         var conversation = await store.GetAsync(w, id, forUpdate: true, ct);
         var now = clock.GetUtcNow();
-        var (wasAssignee, wasStatus) = (conversation.AssigneeId, conversation.Status);
+        var (wasAssignee, wasTeam, wasStatus) = (conversation.AssigneeId, conversation.TeamId, conversation.Status);
         var item = change(conversation, now);
         if (item is not null)
         {
@@ -139,7 +155,13 @@ internal sealed partial class WorkflowHandlers(DbSession session, ConversationSt
             }
 
             await realtime.AppendAsync(w, [PendingEvent.Updated(conversation)], ct);
-            await PublishChangesAsync(conversation, wasAssignee, wasStatus, now, ct);
+            await PublishChangesAsync(conversation, wasAssignee, wasTeam, wasStatus, now, ct);
+
+            // Routing may have assigned it in this same transaction (a team handoff): answer what is stored.
+            if (conversation.AssigneeId is null && conversation.TeamId is not null)
+            {
+                conversation = await store.GetAsync(w, id, forUpdate: false, ct);
+            }
         }
 
         await tx.CommitAsync(ct);

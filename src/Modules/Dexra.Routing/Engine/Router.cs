@@ -95,6 +95,55 @@ internal sealed class Router(DbSession session, RoutingDbContext db, IMediator m
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// Files a conversation a person handed to a team (no agent) in that team's queue, keeping its age
+    /// and priority, and drains the queue: a member with free capacity takes it now, or when one frees up.
+    /// </summary>
+    public async Task QueueForTeamAsync(Guid w, Guid conversationId, Guid teamId, CancellationToken ct)
+    {
+        var settings = await mediator.Send(new GetWorkspaceSettings(w), ct);
+        if (settings is { AutoAssign: false })
+        {
+            return;
+        }
+
+        await using var tx = await session.BeginAsync(cancellationToken: ct);
+        await LockAsync(w, ct);
+        var info = await mediator.Send(new GetConversationRoutingInfo(w, conversationId), ct);
+        if (info is null || info.Status == ConversationStatuses.Resolved || info.AssigneeId is not null)
+        {
+            await tx.CommitAsync(ct);
+            return;
+        }
+
+        var entry = await db.Queue.SingleOrDefaultAsync(q => q.WorkspaceId == w && q.ConversationId == conversationId, ct);
+        if (entry is null)
+        {
+            db.Queue.Add(new QueueEntry
+            {
+                WorkspaceId = w,
+                ConversationId = conversationId,
+                ContactId = info.ContactId,
+                TeamId = teamId,
+                Kind = CapacityKinds.Of(info.ChannelType),
+                Priority = info.Priority,
+                CreatedAt = info.CreatedAt,
+            });
+        }
+        else
+        {
+            // Already waiting: the team now decides who may take it, not the rule or the previous agent.
+            entry.TeamId = teamId;
+            entry.PreferredAgentId = null;
+        }
+
+        db.Database.AutoSavepointsEnabled = false;
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        await DrainLockedAsync(w, settings?.TimeZone, ct);
+        await tx.CommitAsync(ct);
+    }
+
     public async Task ForgetAsync(Guid w, Guid conversationId, CancellationToken ct)
     {
         await using var tx = await session.BeginAsync(cancellationToken: ct);

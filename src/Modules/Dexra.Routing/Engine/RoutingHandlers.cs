@@ -9,6 +9,7 @@ internal sealed class RoutingHandlers(Router router, PendingRoutes pending)
     : INotificationHandler<ConversationsOpened>,
       INotificationHandler<ConversationResolved>,
       INotificationHandler<ConversationUnassigned>,
+      INotificationHandler<ConversationQueuedForTeam>,
       INotificationHandler<AgentPresenceChanged>
 {
     // Filed in ingest's transaction, routed after it commits (ADR 0121).
@@ -23,6 +24,9 @@ internal sealed class RoutingHandlers(Router router, PendingRoutes pending)
 
     public async ValueTask Handle(ConversationUnassigned notification, CancellationToken cancellationToken) =>
         await router.DrainAsync(notification.WorkspaceId, cancellationToken);
+
+    public async ValueTask Handle(ConversationQueuedForTeam notification, CancellationToken cancellationToken) =>
+        await router.QueueForTeamAsync(notification.WorkspaceId, notification.ConversationId, notification.TeamId, cancellationToken);
 
     public async ValueTask Handle(AgentPresenceChanged notification, CancellationToken cancellationToken)
     {
