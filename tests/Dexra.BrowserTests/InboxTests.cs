@@ -140,6 +140,9 @@ public sealed class InboxTests(BrowserFixture fixture)
 
         var page = await fixture.SignedInPageAsync();
         await fixture.GotoLiveAsync(page, "/inbox");
+        // All, not Unassigned: an agent another test left online with free capacity takes the oldest
+        // bulk conversations as they arrive, and they would rightly never show as unassigned.
+        await page.Locator(".view-toggle").GetByText("All", new() { Exact = true }).ClickAsync();
         await page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 59" }).WaitForAsync(new() { Timeout = Wait });
         var oldest = page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 00" });
         await ScrollUntilShownAsync(page, oldest);
