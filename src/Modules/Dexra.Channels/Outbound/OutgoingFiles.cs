@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Dexra.Channels.Inbound;
+using Dexra.Channels.Uploads;
 using Dexra.Channels.Widget;
 using Dexra.Conversations.Contracts;
 using Dexra.SharedKernel;
@@ -11,7 +12,6 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -260,41 +260,9 @@ internal static class OutgoingFileEndpoints
     {
         api.MapPost("/attachments", async (HttpContext http, ClaimsPrincipal user, OutgoingFiles files, CancellationToken ct) =>
         {
-            var max = files.MaxBytes;
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            {
-                size.MaxRequestBodySize = max + 64 * 1024;
-            }
-
-            if (!http.Request.HasFormContentType)
-            {
-                throw RequestValidationException.For("file", "Send the file as multipart/form-data in a field named 'file'.");
-            }
-
-            IFormCollection form;
-            try
-            {
-                form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
-            }
-            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
-            {
-                throw OutgoingFiles.TooLarge(max);
-            }
-
-            var upload = form.Files.GetFile("file") ?? throw RequestValidationException.For("file", "Send the file in a multipart field named 'file'.");
-            if (upload.Length > max)
-            {
-                throw OutgoingFiles.TooLarge(max);
-            }
-
-            var content = new byte[upload.Length];
-            await using (var stream = upload.OpenReadStream())
-            {
-                await stream.ReadExactlyAsync(content, ct);
-            }
-
+            var upload = await UploadedFile.ReadAsync(http, files.MaxBytes, OutgoingFiles.TooLarge(files.MaxBytes), ct);
             var owner = user.GetAgentId() is { } agent ? $"agent:{agent:N}" : "api";
-            var stored = await files.StoreAsync(user.GetWorkspaceId(), owner, upload.FileName, content, ct);
+            var stored = await files.StoreAsync(user.GetWorkspaceId(), owner, upload.FileName, upload.Content, ct);
             return Results.Json(new { id = Guid.ParseExact(stored.StorageKey, "N"), stored.FileName, stored.ContentType, stored.Size }, statusCode: StatusCodes.Status201Created);
         }).DisableAntiforgery().WithTags("Attachments")
             .WithSummary("Upload a file to attach to a reply (multipart field 'file'); pass its id in the reply's attachmentIds. 413 over the size limit, 415 for a type no channel sends.");

@@ -1,12 +1,12 @@
 using System.Net;
 using Dexra.Channels.Configuration;
+using Dexra.Channels.Uploads;
 using Dexra.Conversations.Contracts;
 using Dexra.SharedKernel.Api;
 using Dexra.SharedKernel.Persistence;
 using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -191,50 +191,8 @@ internal static class WidgetEndpoints
         await limits.CheckAsync(http, channel.WorkspaceId, "upload", visitor.VisitorId, ct);
         var max = WidgetAttachments.MaxBytes(channel);
         var tooLarge = new DexraProblemException(StatusCodes.Status413PayloadTooLarge, "File too large", $"Files may be at most {max / (1024.0 * 1024):0.#} MB.");
-        // Room for the multipart framing around the file; Kestrel's own cap (30 MB) would answer a bare 413 otherwise.
-        if (http.Request.ContentLength > max + 64 * 1024)
-        {
-            throw tooLarge;
-        }
-
-        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } cap)
-        {
-            cap.MaxRequestBodySize = max + 64 * 1024;
-        }
-
-        if (!http.Request.HasFormContentType)
-        {
-            throw RequestValidationException.For("file", "Send the file as multipart/form-data in a field named 'file'.");
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
-        }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
-        {
-            throw tooLarge;
-        }
-
-        var upload = form.Files.GetFile("file") ?? throw RequestValidationException.For("file", "Send the file in a multipart field named 'file'.");
-        if (upload.Length > max)
-        {
-            throw tooLarge;
-        }
-
-        if (upload.Length == 0)
-        {
-            throw RequestValidationException.For("file", "The file is empty.");
-        }
-
-        var content = new byte[upload.Length];
-        await using (var stream = upload.OpenReadStream())
-        {
-            await stream.ReadExactlyAsync(content, ct);
-        }
-
-        var fileName = WidgetAttachments.SafeFileName(upload.FileName);
+        var (name, content, form) = await UploadedFile.ReadAsync(http, max, tooLarge, ct);
+        var fileName = WidgetAttachments.SafeFileName(name);
         var sniffed = FileSniffer.Sniff(content.AsSpan(0, (int)Math.Min(content.Length, 8192)), fileName);
         if (sniffed is not { } type || !WidgetAttachments.AllowedFamilies(channel).Contains(type.Family))
         {
