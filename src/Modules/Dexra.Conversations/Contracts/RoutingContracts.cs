@@ -42,7 +42,6 @@ public sealed record ConversationsOpened(Guid WorkspaceId, IReadOnlyList<OpenedC
 /// </summary>
 public sealed record RouteOpenedConversations(Guid WorkspaceId, IReadOnlyList<Guid> ConversationIds) : ICommand<int>;
 
-/// <summary>Published in the transaction when an agent stops holding a conversation (reassigned, unassigned or handed off).</summary>
 /// <summary>
 /// A person handed the conversation to a team without naming an agent (handoff or assign with a team
 /// only): it waits in that team's queue, like a new conversation, for a member with free capacity.
@@ -50,6 +49,7 @@ public sealed record RouteOpenedConversations(Guid WorkspaceId, IReadOnlyList<Gu
 /// </summary>
 public sealed record ConversationQueuedForTeam(Guid WorkspaceId, Guid ConversationId, Guid TeamId) : INotification;
 
+/// <summary>Published in the transaction when an agent stops holding a conversation (reassigned, unassigned or handed off).</summary>
 public sealed record ConversationUnassigned(Guid WorkspaceId, Guid ConversationId, Guid FromAgentId, DateTimeOffset At) : INotification;
 
 public static class AssignmentKinds
