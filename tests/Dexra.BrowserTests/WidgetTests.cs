@@ -171,6 +171,40 @@ public sealed class WidgetTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task After_the_conversation_is_resolved_the_visitor_rates_it_with_one_tap()
+    {
+        using var site = new SampleSite();
+        var channelId = await CreateWidgetAsync(site.Origin);
+        var url = site.Add("/rate", fixture.BaseUrl, channelId);
+        var page = await VisitAsync(url);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Acme Support" });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Skip" }).ClickAsync();
+        var composer = dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" });
+        await composer.FillAsync("Can I change the size of my boots?");
+        await composer.PressAsync("Enter");
+        await page.WaitForFunctionAsync("() => window.Dexra.conversationId", null, new() { Timeout = 15_000 });
+        var conversationId = Guid.Parse(await page.EvaluateAsync<string>("() => window.Dexra.conversationId"));
+        await fixture.Workspace.Api.PostJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { text = "Done: size 44 ships tomorrow." }, HttpStatusCode.Created);
+        await dialog.GetByText("Done: size 44 ships tomorrow.").WaitForAsync(new() { Timeout = 15_000 });
+        (await dialog.GetByText("How did we do?").CountAsync()).ShouldBe(0, "no rating is asked while the conversation is open");
+
+        await fixture.Workspace.Api.PostJsonAsync($"/api/v1/conversations/{conversationId}/status", new { status = "resolved" }, HttpStatusCode.OK);
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("() => window.Dexra && window.Dexra.visitorId", null, new() { Timeout = 15_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+        await dialog.GetByText("How did we do? Rate this conversation.").WaitForAsync(new() { Timeout = 15_000 });
+        await BrowserFixture.ScreenshotAsync(page, "widget-rating");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "5 / 5" }).ClickAsync();
+        await dialog.GetByText("Thanks for your rating!").WaitForAsync(new() { Timeout = 15_000 });
+
+        var contactId = (await fixture.Workspace.Api.GetJsonAsync($"/api/v1/conversations/{conversationId}")).Id("contactId");
+        var timeline = await fixture.Workspace.Api.GetJsonAsync($"/api/v1/contacts/{contactId}/timeline");
+        timeline.GetProperty("items").EnumerateArray().ShouldContain(i => i.Str("type") == "csat" && i.Str("text") == "Rated 5/5 (satisfied)");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_visitor_uploads_a_file_the_agent_sees_it_in_the_inbox_and_the_reply_becomes_seen_when_the_panel_shows_it()
     {
         using var site = new SampleSite();

@@ -21,6 +21,7 @@
       offTitle: "We're away right now. Leave a message and we'll answer by email.", message: "Message", leave: "Send message",
       needed: "Please give your email and a message.", sentByEmail: "Thanks! We'll answer by email at ",
       attach: "Attach a file", download: "Download", dismiss: "Tap to dismiss.",
+      rate: "How did we do? Rate this conversation.", thanks: "Thanks for your rating!",
     },
     fr: {
       open: "Ouvrir le chat", close: "Fermer le chat", title: "Discutons", greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
@@ -30,6 +31,7 @@
       offTitle: "Nous sommes absents. Laissez un message, nous répondrons par e-mail.", message: "Message", leave: "Envoyer le message",
       needed: "Indiquez votre e-mail et un message.", sentByEmail: "Merci ! Nous vous répondrons par e-mail à ",
       attach: "Joindre un fichier", download: "Télécharger", dismiss: "Touchez pour fermer.",
+      rate: "Comment avons-nous fait ? Notez cette conversation.", thanks: "Merci pour votre note !",
     },
   };
 
@@ -89,6 +91,8 @@
     ".row{display:flex;gap:8px;justify-content:flex-end}.ghost{background:transparent;border:1px solid #c9cedb;color:#1d2330;border-radius:10px;padding:8px 12px;cursor:pointer}" +
     ".err{color:#b00020;font-size:12px;min-height:14px}" +
     ".off textarea{height:72px;flex:none;font-family:inherit}.off .send{padding:9px 16px}.note{font-size:13px}" +
+    ".stars{display:flex;gap:2px;margin-top:4px}.star{background:transparent;border:0;font-size:24px;line-height:1;color:#c9cedb;cursor:pointer;padding:0 2px}" +
+    ".star:hover,.star:focus-visible,.stars:hover .star{color:#f5a623}.stars .star:hover~.star{color:#c9cedb}" +
     "[hidden]{display:none!important}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
   var CLIP = "<svg width='14' height='14' viewBox='0 0 24 24' aria-hidden='true' fill='currentColor'><path d='M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z'/></svg>";
   root.innerHTML =
@@ -204,6 +208,29 @@
       if (m.failed) { el.setAttribute("role", "button"); el.tabIndex = 0; el.onclick = el.onkeydown = function (e) { if (!e.key || e.key === "Enter") m.file ? dismiss(m) : send(m); }; }
       log.appendChild(el);
     });
+    if (state.rateFor || state.rated) {
+      // After a resolution: one tap rates the conversation (4 and 5 count as satisfied).
+      var box = document.createElement("div");
+      box.className = "greet rate";
+      if (state.rated) {
+        box.textContent = t.thanks;
+      } else {
+        var ask = document.createElement("div");
+        ask.textContent = t.rate;
+        box.appendChild(ask);
+        var stars = document.createElement("div");
+        stars.className = "stars"; stars.setAttribute("role", "group"); stars.setAttribute("aria-label", t.rate);
+        [1, 2, 3, 4, 5].forEach(function (n) {
+          var b = document.createElement("button");
+          b.type = "button"; b.className = "star"; b.textContent = "\u2605";
+          b.setAttribute("aria-label", n + " / 5"); b.setAttribute("data-rating", String(n));
+          b.onclick = function () { rate(n); };
+          stars.appendChild(b);
+        });
+        box.appendChild(stars);
+      }
+      log.appendChild(box);
+    }
     if (state.offlineEmail) {
       var note = document.createElement("div");
       note.className = "greet note";
@@ -281,10 +308,24 @@
     if (catching) { again = true; return catching; }
     again = false;
     catching = request("GET", "/messages" + (state.lastId ? "?after=" + encodeURIComponent(state.lastId) : ""))
-      .then(function (page) { addMessages(page && page.items); })
+      .then(function (page) { addMessages(page && page.items); askRating(page && page.rate); })
       .catch(function () { /* next catch-up retries */ })
       .then(function () { catching = null; if (again) return catchUp(); });
     return catching;
+  }
+
+  function askRating(prompt) {
+    var id = (prompt && prompt.conversationId) || null;
+    if (id === state.rateFor) return;
+    state.rateFor = id; state.rated = null;
+    render();
+  }
+
+  function rate(n) {
+    var conversationId = state.rateFor;
+    request("POST", "/csat", { conversationId: conversationId, rating: n })
+      .then(function () { state.rated = n; state.rateFor = null; render(); })
+      .catch(function () { statusEl.textContent = t.offline; statusEl.hidden = false; });
   }
 
   function send(m) {

@@ -40,5 +40,6 @@ public static class ConversationsModule
         Drafts.DraftEndpoints.Map(api);
         Notifications.NotificationEndpoints.Map(api);
         Reports.ReportsEndpoints.Map(api);
+        Csat.CsatEndpoints.Map(api);
     }
 }

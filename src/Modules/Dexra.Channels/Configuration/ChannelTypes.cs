@@ -51,7 +51,7 @@ internal static class ChannelTypes
         [
             new("websiteUrl", SettingKind.Url, true), new("identitySecret", SettingKind.Text, false, true), new("allowedOrigins", SettingKind.Text),
             new("title", SettingKind.Text), new("greeting", SettingKind.Text), new("color", SettingKind.Text), new("position", SettingKind.Text),
-            new("locale", SettingKind.Text), new("preChat", SettingKind.Flag), new("offlineWhenNoAgent", SettingKind.Flag),
+            new("locale", SettingKind.Text), new("preChat", SettingKind.Flag), new("offlineWhenNoAgent", SettingKind.Flag), new("csat", SettingKind.Flag),
             new("uploadMaxMb", SettingKind.Text), new("uploadTypes", SettingKind.Text),
         ],
         [Email] =

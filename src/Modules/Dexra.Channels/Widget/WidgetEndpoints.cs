@@ -180,8 +180,17 @@ internal static class WidgetEndpoints
             Guid? afterId = string.IsNullOrWhiteSpace(after) ? null
                 : Guid.TryParse(after.Trim(), out var id) ? id
                 : throw RequestValidationException.For("after", "'after' must be the id of a message of this history.");
-            return Results.Ok(await visitors.HistoryAsync(channel, visitor, afterId, ct));
-        }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages.");
+            var history = await visitors.HistoryAsync(channel, visitor, afterId, ct);
+            return Results.Ok(await visitors.WithRatingPromptAsync(channel, visitor, history, ct));
+        }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages. rate names a resolved conversation to ask a rating for.");
+
+        widget.MapPost("/csat", async (Guid channelId, WidgetRatingBody body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>
+        {
+            var channel = await visitors.ChannelAsync(channelId, ct);
+            var visitor = visitors.Authenticate(channel, http.Request.Headers[VisitorHeader]);
+            await limits.CheckAsync(http, channel.WorkspaceId, "contact", visitor.VisitorId, ct);
+            return Results.Json(await visitors.RateAsync(visitor, body, ct), statusCode: StatusCodes.Status201Created);
+        }).WithSummary("The visitor rates a conversation of theirs from 1 to 5, with an optional comment.");
     }
 
     private static async Task<IResult> UploadAsync(Guid channelId, HttpContext http, WidgetVisitors visitors, WidgetAttachments files, WidgetRateLimits limits, CancellationToken ct)

@@ -33,7 +33,12 @@ internal sealed record WidgetAttachment(string Id, string FileName, string Conte
 internal sealed record WidgetMessage(Guid Id, Guid ConversationId, string Direction, string? Author, string Text, string? Subject, DateTimeOffset At, WidgetChannelRef Channel,
     IReadOnlyList<WidgetAttachment> Attachments, string? Status);
 
-internal sealed record WidgetMessages(IReadOnlyList<WidgetMessage> Items, string? Next);
+/// <param name="Rate">The conversation the widget asks the visitor to rate: their latest, resolved and not rated since; null otherwise.</param>
+internal sealed record WidgetMessages(IReadOnlyList<WidgetMessage> Items, string? Next, WidgetRatingPrompt? Rate = null);
+
+internal sealed record WidgetRatingPrompt(Guid ConversationId);
+
+internal sealed record WidgetRatingBody(Guid? ConversationId, int? Rating, string? Comment);
 
 /// <param name="Live">False shows the offline form: out of the team's business hours, or (with <c>offlineWhenNoAgent</c>) nobody online.</param>
 internal sealed record WidgetAppearance(string? Title, string? Greeting, string? Color, string Position, string? Locale, bool PreChat, bool Live = true, string? OfflineReason = null);
@@ -206,6 +211,39 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
     }
 
     /// <summary>A visitor may read back what it sent and the files attached to any message it can see.</summary>
+    /// <summary>
+    /// Asks for a rating once the visitor's latest conversation is resolved and not rated since (the
+    /// channel's <c>csat</c> setting turns the prompt off). The history's newest item names that conversation.
+    /// </summary>
+    public async Task<WidgetMessages> WithRatingPromptAsync(ChannelConfig channel, WidgetVisitor visitor, WidgetMessages history, CancellationToken ct)
+    {
+        if (channel.Get("csat") == "false")
+        {
+            return history;
+        }
+
+        var latest = history.Items.Count > 0 ? history.Items[^1].ConversationId
+            : (await HistoryAsync(channel, visitor, null, ct)).Items.LastOrDefault()?.ConversationId;
+        if (latest is not { } conversationId)
+        {
+            return history;
+        }
+
+        var state = await mediator.Send(new GetCsatState(visitor.WorkspaceId, conversationId), ct);
+        return state is { Status: ConversationStatuses.Resolved, RatedSinceResolution: false } ? history with { Rate = new WidgetRatingPrompt(conversationId) } : history;
+    }
+
+    /// <summary>The visitor rates a conversation of theirs; 404 for any other.</summary>
+    public async Task<CsatRating> RateAsync(WidgetVisitor visitor, WidgetRatingBody body, CancellationToken ct)
+    {
+        if (body.ConversationId is not { } conversationId || !(await ConversationsAsync(visitor, ct)).Contains(conversationId))
+        {
+            throw new NotFoundException("The conversation");
+        }
+
+        return await mediator.Send(new RateConversation(visitor.WorkspaceId, conversationId, body.Rating ?? 0, body.Comment), ct);
+    }
+
     public async Task<bool> CanSeeAttachmentAsync(ChannelConfig channel, WidgetVisitor visitor, string storageKey, CancellationToken ct) =>
         (await HistoryAsync(channel, visitor, null, ct)).Items.Any(m => m.Attachments.Any(a => a.Id == storageKey));
 

@@ -21,7 +21,7 @@ namespace Dexra.Conversations.Reports;
 /// <param name="HandleSecondsMedian">Median time from the first agent reply to resolution: how long agents worked a conversation.</param>
 /// <param name="RepeatRate">Customer contacts per resolved issue (see <see cref="ReportsEndpoints.RepeatRateDefinition"/>); 1.0 means every issue took one contact.</param>
 /// <param name="ChannelSwitchRate">Share (0..1) of the conversations in which the customer changed channel.</param>
-/// <param name="CsatPercent">Share (0..100) of satisfied CSAT ratings; null while no rating was collected.</param>
+/// <param name="CsatPercent">Share (0..100) of the range's rated conversations whose latest rating is satisfied (4 or 5 of 5); null while none is rated.</param>
 internal sealed record ReportSummary(
     int Conversations,
     double? FirstResponseSecondsMedian,
@@ -63,7 +63,12 @@ internal sealed class ReportHandlers(DbSession session, IMediator mediator) : IQ
                 SELECT DISTINCT r.id
                 FROM resolved r
                 JOIN conversations.conversations f ON f.workspace_id = @w AND f.previous_conversation_id = r.id
-                WHERE f.created_at <= r.resolved_at + @window)
+                WHERE f.created_at <= r.resolved_at + @window),
+            rated AS (
+                SELECT DISTINCT ON (t.conversation_id) (t.data->>'rating')::int AS rating
+                FROM conversations.timeline_items t JOIN c ON c.id = t.conversation_id
+                WHERE t.workspace_id = @w AND t.type = 'csat'
+                ORDER BY t.conversation_id, t.at DESC)
             SELECT
                 (SELECT count(*) FROM c)::int,
                 (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at)::float8)
@@ -75,13 +80,16 @@ internal sealed class ReportHandlers(DbSession session, IMediator mediator) : IQ
                 (SELECT count(*) FROM resolved WHERE id NOT IN (SELECT id FROM followed))::int,
                 (SELECT count(*) FROM c WHERE EXISTS (
                     SELECT 1 FROM conversations.timeline_items t
-                    WHERE t.workspace_id = @w AND t.conversation_id = c.id AND t.type = 'channel_switch'))::int
+                    WHERE t.workspace_id = @w AND t.conversation_id = c.id AND t.type = 'channel_switch'))::int,
+                (SELECT count(*) FROM rated)::int,
+                (SELECT count(*) FROM rated WHERE rating >= @satisfied)::int
             """);
         cmd.Parameters.AddWithValue("w", query.WorkspaceId);
         cmd.Parameters.AddWithValue("from", query.From);
         cmd.Parameters.AddWithValue("to", query.To);
         cmd.Parameters.AddWithValue("window", window);
-        int conversations, resolvedCount, issues, switched;
+        cmd.Parameters.AddWithValue("satisfied", Csat.CsatHandlers.SatisfiedFrom);
+        int conversations, resolvedCount, issues, switched, rated, satisfied;
         double? firstResponse, resolution, handle;
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
@@ -93,6 +101,8 @@ internal sealed class ReportHandlers(DbSession session, IMediator mediator) : IQ
             resolvedCount = reader.GetInt32(4);
             issues = reader.GetInt32(5);
             switched = reader.GetInt32(6);
+            rated = reader.GetInt32(7);
+            satisfied = reader.GetInt32(8);
         }
 
         await tx.CommitAsync(cancellationToken);
@@ -103,8 +113,8 @@ internal sealed class ReportHandlers(DbSession session, IMediator mediator) : IQ
             handle,
             issues == 0 ? null : Math.Round((double)resolvedCount / issues, 3),
             conversations == 0 ? null : Math.Round((double)switched / conversations, 3),
-            // Dexra does not collect CSAT ratings yet: no rating, no percentage (never a made-up 0 or 100).
-            null,
+            // No rating, no percentage (never a made-up 0 or 100).
+            rated == 0 ? null : Math.Round(100.0 * satisfied / rated, 1),
             query.From,
             query.To,
             resolvedCount,
@@ -141,7 +151,7 @@ internal static class ReportsEndpoints
             "from and to are ISO-8601 dates or times (UTC unless an offset is given); to defaults to now and from to 30 days before to. " +
             "firstResponseSecondsMedian: opening to the first agent reply. resolutionSecondsMedian: opening to resolution. " +
             "handleSecondsMedian: first agent reply to resolution. channelSwitchRate: share (0..1) of the conversations in which the customer " +
-            "changed channel. csatPercent: share of satisfied ratings, null while no rating was collected. " + RepeatRateDefinition);
+            "changed channel. csatPercent: share (0-100) of rated conversations whose latest rating is 4 or 5 of 5, null while none is rated. " + RepeatRateDefinition);
     }
 
     private static DateTimeOffset? Parse(string? value, string field)
