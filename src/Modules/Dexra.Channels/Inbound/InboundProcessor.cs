@@ -132,6 +132,7 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
     private async Task<IReadOnlyList<ProcessedIds>> HandleAsync(IReadOnlyList<LogRow> rows, CancellationToken cancellationToken)
     {
         var results = new ProcessedIds[rows.Count];
+        var deferred = new HashSet<int>();
         foreach (var workspace in rows.Select((row, index) => (row, index)).GroupBy(x => x.row.WorkspaceId))
         {
             // Deliveries committed together share one received_at; the provider's own time keeps each customer's order.
@@ -176,9 +177,14 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
                 var e = row.Event;
                 if (e.Kind == EventKinds.Status)
                 {
-                    if (DeliveryStatusOf(e.Status) is { } status)
+                    if (DeliveryStatusOf(e.Status) is { } status
+                        && !await mediator.Send(new UpdateDeliveryStatus(row.WorkspaceId, row.ChannelId, e.ExternalId, status, e.Error, e.SentAt), cancellationToken)
+                        && row.Attempts < UnknownStatusLookups)
                     {
-                        await mediator.Send(new UpdateDeliveryStatus(row.WorkspaceId, row.ChannelId, e.ExternalId, status, e.Error, e.SentAt), cancellationToken);
+                        // A provider can call back before our send has stored its message id (the callback
+                        // outran the outbox's commit): look again shortly instead of losing the status.
+                        // A status of a message Dexra never sent is dropped after the last look.
+                        deferred.Add(index);
                     }
                 }
                 else if (e.Kind == EventKinds.CallStatus && e.Call is not null)
@@ -190,8 +196,40 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
             }
         }
 
-        await MarkProcessedAsync(rows, results, cancellationToken);
+        if (deferred.Count == 0)
+        {
+            await MarkProcessedAsync(rows, results, cancellationToken);
+        }
+        else
+        {
+            var kept = Enumerable.Range(0, rows.Count).Where(i => !deferred.Contains(i)).ToList();
+            if (kept.Count > 0)
+            {
+                await MarkProcessedAsync([.. kept.Select(i => rows[i])], [.. kept.Select(i => results[i])], cancellationToken);
+            }
+
+            await LookAgainLaterAsync([.. deferred.Select(i => rows[i])], cancellationToken);
+        }
+
         return results;
+    }
+
+    /// <summary>How many times a status for a message we cannot find yet is looked at (2, 4, 8 … seconds apart: about a minute in all).</summary>
+    private const int UnknownStatusLookups = 5;
+
+    private async Task LookAgainLaterAsync(IReadOnlyList<LogRow> rows, CancellationToken cancellationToken)
+    {
+        var update = new NpgsqlBatchCommand("""
+            UPDATE channels.inbound_events e
+            SET attempts = e.attempts + 1, next_attempt_at = r.next, last_error = 'No message of ours carries this provider id yet.'
+            FROM unnest(@ws, @id, @next) AS r(ws, id, next)
+            WHERE e.workspace_id = r.ws AND e.id = r.id
+            """);
+        var now = clock.GetUtcNow();
+        update.Parameters.AddWithValue("ws", rows.Select(r => r.WorkspaceId).ToArray());
+        update.Parameters.AddWithValue("id", rows.Select(r => r.Id).ToArray());
+        update.Parameters.AddWithValue("next", rows.Select(r => now + RetryDelay.AfterFailure(r.Attempts)).ToArray());
+        await session.AtCommitAsync(update, cancellationToken: cancellationToken);
     }
 
     /// <summary>
