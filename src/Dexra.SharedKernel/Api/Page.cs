@@ -63,6 +63,28 @@ public readonly record struct Cursor(DateTimeOffset At, Guid Id)
             : throw RequestValidationException.For(field, "The cursor is not valid; pass back the 'next' value of a previous page.");
     }
 
+    /// <summary>
+    /// A list's <c>limit</c> read as text: empty means the default, a number beyond int is larger than any
+    /// page (and is clamped like any large limit), anything else is a 400 naming the field.
+    /// </summary>
+    public static int? ParseLimit(string? value)
+    {
+        var text = value?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var limit))
+        {
+            return limit;
+        }
+
+        return text.Length <= 100 && text.All(char.IsAsciiDigit)
+            ? int.MaxValue
+            : throw RequestValidationException.For("limit", "The limit must be a whole number.");
+    }
+
     public static int ClampLimit(int? limit)
     {
         if (limit is null)

@@ -210,7 +210,7 @@ internal static class BrowseEndpoints
             }
 
             var filter = new ConversationFilter(status, OptionalId(assigneeId, "assigneeId"), OptionalId(teamId, "teamId"), OptionalId(channelId, "channelId"), null, label?.Trim());
-            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct));
+            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(Cursor.ParseLimit(limit)), Cursor.Parse(before)), ct));
         }).WithSummary("The inbox: conversations newest first, filtered by status, assignee, team, channel or label (by name).");
 
         conversations.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
@@ -218,19 +218,19 @@ internal static class BrowseEndpoints
             .WithSummary("One conversation.");
 
         conversations.MapGet("/{id:guid}/messages", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new ListMessages(user.GetWorkspaceId(), id, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct)))
+            TypedResults.Ok(await mediator.Send(new ListMessages(user.GetWorkspaceId(), id, Cursor.ClampLimit(Cursor.ParseLimit(limit)), Cursor.Parse(before)), ct)))
             .WithSummary("A conversation's messages and private notes, newest first, with their delivery status.");
 
         var contacts = api.MapGroup("/contacts").WithTags("Contacts");
 
         contacts.MapGet("/{id:guid}/timeline", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new GetTimeline(user.GetWorkspaceId(), id, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct)))
+            TypedResults.Ok(await mediator.Send(new GetTimeline(user.GetWorkspaceId(), id, Cursor.ClampLimit(Cursor.ParseLimit(limit)), Cursor.Parse(before)), ct)))
             .WithSummary("Everything that happened with a contact, on every channel and conversation, newest first.");
 
         contacts.MapGet("/{id:guid}/conversations", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         {
             var filter = new ConversationFilter(null, null, null, null, id);
-            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(OptionalLimit(limit)), Cursor.Parse(before)), ct));
+            return TypedResults.Ok(await mediator.Send(new ListConversations(user.GetWorkspaceId(), filter, Cursor.ClampLimit(Cursor.ParseLimit(limit)), Cursor.Parse(before)), ct));
         }).WithSummary("A contact's conversations, newest first.");
     }
 
@@ -238,10 +238,4 @@ internal static class BrowseEndpoints
         string.IsNullOrWhiteSpace(value) ? null
         : Guid.TryParse(value.Trim(), out var id) ? id
         : throw RequestValidationException.For(field, $"'{field}' must be an id (a UUID).");
-
-    private static int? OptionalLimit(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? null
-        : int.TryParse(value.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var limit) ? limit
-        : value.Trim().Length <= 100 && value.Trim().All(char.IsAsciiDigit) ? int.MaxValue // larger than any page: clamped like any large limit
-        : throw RequestValidationException.For("limit", "The limit must be a whole number.");
 }

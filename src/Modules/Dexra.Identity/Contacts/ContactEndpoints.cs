@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Dexra.Identity.Contracts;
 using Dexra.Identity.Normalisation;
@@ -34,28 +33,6 @@ internal static class IdentityRules
     public static bool IsEmail(string? value) => value is not null && IdentityNormalizer.NormalizeEmail(value) is not null;
 
     public static bool HasDigits(string? value) => value is not null && value.Any(char.IsAsciiDigit);
-
-    /// <summary>
-    /// A list's <c>limit</c>, read as text: empty means the default, a number beyond int is larger than any
-    /// page and clamped like any large limit, anything else is a 400 naming the field.
-    /// </summary>
-    public static int? Limit(string? value)
-    {
-        var text = value?.Trim();
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit))
-        {
-            return limit;
-        }
-
-        return text.Length <= 100 && text.All(char.IsAsciiDigit)
-            ? int.MaxValue
-            : throw RequestValidationException.For("limit", "The limit must be a whole number.");
-    }
 }
 
 internal sealed class LookupContactValidator : AbstractValidator<LookupContact>
@@ -203,7 +180,7 @@ internal static class ContactEndpoints
             .WithSummary("One contact with its identities; a merged-away contact names its survivor in mergedInto.");
 
         contacts.MapGet("/", async (string? query, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new SearchContacts(user.GetWorkspaceId(), query, IdentityRules.Limit(limit), before), ct)))
+            TypedResults.Ok(await mediator.Send(new SearchContacts(user.GetWorkspaceId(), query, Cursor.ParseLimit(limit), before), ct)))
             .WithSummary("Contacts, newest first, optionally matching a name, email or phone.");
 
         contacts.MapPost("/", async (CreateContactBody body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>

@@ -126,7 +126,7 @@ internal static class MergeEndpoints
             .WithSummary("Split an identity off: undoes the merge that brought it, or makes it a contact of its own.");
 
         contacts.MapGet("/{id:guid}/merge-suggestions", async (Guid id, string? limit, string? before, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new ListMergeSuggestions(user.GetWorkspaceId(), id, IdentityRules.Limit(limit), before), ct)))
+            TypedResults.Ok(await mediator.Send(new ListMergeSuggestions(user.GetWorkspaceId(), id, Cursor.ParseLimit(limit), before), ct)))
             .WithSummary("Contacts that may be the same person, with a score (0..1) and the evidence.");
     }
 }
