@@ -180,8 +180,7 @@ internal static class WidgetEndpoints
             Guid? afterId = string.IsNullOrWhiteSpace(after) ? null
                 : Guid.TryParse(after.Trim(), out var id) ? id
                 : throw RequestValidationException.For("after", "'after' must be the id of a message of this history.");
-            var history = await visitors.HistoryAsync(channel, visitor, afterId, ct);
-            return Results.Ok(await visitors.WithRatingPromptAsync(channel, visitor, history, ct));
+            return Results.Ok(await visitors.HistoryWithRatingPromptAsync(channel, visitor, afterId, ct));
         }).WithSummary("The visitor's history, oldest first; never private notes, never another person's messages. rate names a resolved conversation to ask a rating for.");
 
         widget.MapPost("/csat", async (Guid channelId, WidgetRatingBody body, HttpContext http, WidgetVisitors visitors, WidgetRateLimits limits, CancellationToken ct) =>

@@ -184,7 +184,18 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
         return new VisitorMessageAccepted(ids.MessageId!.Value, ids.ConversationId!.Value);
     }
 
-    public async Task<WidgetMessages> HistoryAsync(ChannelConfig channel, WidgetVisitor visitor, Guid? after, CancellationToken ct)
+    public Task<WidgetMessages> HistoryAsync(ChannelConfig channel, WidgetVisitor visitor, Guid? after, CancellationToken ct) =>
+        ReadHistoryAsync(channel, visitor, after, askRating: false, ct);
+
+    /// <summary>
+    /// The history, and the rating prompt: asked once the visitor's latest conversation (the newest item's,
+    /// read before <paramref name="after"/> cuts the list) is resolved and not rated since. The channel's
+    /// <c>csat</c> setting turns the prompt off.
+    /// </summary>
+    public Task<WidgetMessages> HistoryWithRatingPromptAsync(ChannelConfig channel, WidgetVisitor visitor, Guid? after, CancellationToken ct) =>
+        ReadHistoryAsync(channel, visitor, after, askRating: channel.Get("csat") != "false", ct);
+
+    private async Task<WidgetMessages> ReadHistoryAsync(ChannelConfig channel, WidgetVisitor visitor, Guid? after, bool askRating, CancellationToken ct)
     {
         var contactId = await ContactOfAsync(visitor, ct);
         var history = await mediator.Send(new GetContactHistory(visitor.WorkspaceId, contactId, HistoryLimit), ct);
@@ -202,37 +213,22 @@ internal sealed class WidgetVisitors(ChannelStore store, VisitorTokens tokens, I
         var items = visible.Select(h => new WidgetMessage(h.MessageId, h.ConversationId, h.Direction, h.Direction == "outbound" ? h.AuthorName : null, h.Text, h.Subject, h.At, new WidgetChannelRef(h.ChannelId, h.ChannelType),
             [.. (h.Attachments ?? []).Select(a => new WidgetAttachment(a.StorageKey, a.FileName, a.ContentType, a.Size, $"/widget/v1/{channel.Id}/attachments/{a.StorageKey}"))],
             h.Direction == "outbound" ? h.DeliveryStatus : null)).ToList();
+        var latest = items.Count > 0 ? items[^1].ConversationId : (Guid?)null;
         if (after is { } afterId && items.FindIndex(i => i.Id == afterId) is var index and >= 0)
         {
             items = items[(index + 1)..];
+        }
+
+        if (askRating && latest is { } conversationId
+            && await mediator.Send(new GetCsatState(visitor.WorkspaceId, conversationId), ct) is { Status: ConversationStatuses.Resolved, RatedSinceResolution: false })
+        {
+            return new WidgetMessages(items, null, new WidgetRatingPrompt(conversationId));
         }
 
         return new WidgetMessages(items, null);
     }
 
     /// <summary>A visitor may read back what it sent and the files attached to any message it can see.</summary>
-    /// <summary>
-    /// Asks for a rating once the visitor's latest conversation is resolved and not rated since (the
-    /// channel's <c>csat</c> setting turns the prompt off). The history's newest item names that conversation.
-    /// </summary>
-    public async Task<WidgetMessages> WithRatingPromptAsync(ChannelConfig channel, WidgetVisitor visitor, WidgetMessages history, CancellationToken ct)
-    {
-        if (channel.Get("csat") == "false")
-        {
-            return history;
-        }
-
-        var latest = history.Items.Count > 0 ? history.Items[^1].ConversationId
-            : (await HistoryAsync(channel, visitor, null, ct)).Items.LastOrDefault()?.ConversationId;
-        if (latest is not { } conversationId)
-        {
-            return history;
-        }
-
-        var state = await mediator.Send(new GetCsatState(visitor.WorkspaceId, conversationId), ct);
-        return state is { Status: ConversationStatuses.Resolved, RatedSinceResolution: false } ? history with { Rate = new WidgetRatingPrompt(conversationId) } : history;
-    }
-
     /// <summary>The visitor rates a conversation of theirs; 404 for any other.</summary>
     public async Task<CsatRating> RateAsync(WidgetVisitor visitor, WidgetRatingBody body, CancellationToken ct)
     {
