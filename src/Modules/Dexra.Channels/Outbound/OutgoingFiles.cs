@@ -4,7 +4,6 @@ using Dexra.Channels.Inbound;
 using Dexra.Channels.Uploads;
 using Dexra.Channels.Widget;
 using Dexra.Conversations.Contracts;
-using Dexra.SharedKernel;
 using Dexra.SharedKernel.Api;
 using Dexra.SharedKernel.Persistence;
 using Dexra.SharedKernel.Security;
@@ -27,14 +26,14 @@ internal sealed record OutgoingFile(AttachmentRef Ref, byte[] Content);
 /// declared type are the uploader's word), kept in <c>channels.attachments</c> without a channel
 /// (the reply picks the channel later), and read back by the senders.
 /// </summary>
-internal sealed class OutgoingFiles(DbSession session, IOptions<ChannelsOptions> options, TimeProvider clock)
+internal sealed class OutgoingFiles(DbSession session, WidgetAttachments attachments, IOptions<ChannelsOptions> options)
 {
     /// <summary>What a reply may carry: everything some provider takes as a document, a picture, sound or film.</summary>
     private static readonly HashSet<string> Families = [FileSniffer.Images, FileSniffer.Pdf, FileSniffer.Text, FileSniffer.Office, FileSniffer.Audio, FileSniffer.Video];
 
     public long MaxBytes => options.Value.MaxOutgoingFileBytes;
 
-    public async Task<AttachmentRef> StoreAsync(Guid workspaceId, string owner, string? name, byte[] content, CancellationToken ct)
+    public async Task<AttachmentRef> StoreAsync(Guid workspaceId, Guid? agentId, string? name, byte[] content, CancellationToken ct)
     {
         if (content.Length == 0)
         {
@@ -53,22 +52,9 @@ internal sealed class OutgoingFiles(DbSession session, IOptions<ChannelsOptions>
                 $"A reply carries pictures, PDFs, text, office documents, sound or video; the content of '{fileName}' is none of them.");
         }
 
-        var now = clock.GetUtcNow();
-        var id = NewId.Next(now);
-        await session.OpenAsync(ct);
-        await using var insert = session.CreateCommand("""
-            INSERT INTO channels.attachments (workspace_id, id, channel_id, owner, file_name, content_type, size, content, created_at)
-            VALUES (@ws, @id, NULL, @owner, @name, @type, @size, @content, @at)
-            """);
-        insert.Parameters.AddWithValue("ws", workspaceId);
-        insert.Parameters.AddWithValue("id", id);
-        insert.Parameters.AddWithValue("owner", owner.Length > 320 ? owner[..320] : owner);
-        insert.Parameters.AddWithValue("name", fileName);
-        insert.Parameters.AddWithValue("type", type.ContentType);
-        insert.Parameters.AddWithValue("size", (long)content.Length);
-        insert.Parameters.AddWithValue("content", content);
-        insert.Parameters.AddWithValue("at", now);
-        await insert.ExecuteNonQueryAsync(ct);
+        // Who uploaded it, for the record.
+        var owner = agentId is { } agent ? $"agent:{agent:N}" : "api";
+        var id = await attachments.StoreAsync(workspaceId, null, owner, fileName, type.ContentType, content, ct);
         return new AttachmentRef(fileName, type.ContentType, content.Length, id.ToString("N"));
     }
 
@@ -109,7 +95,7 @@ internal sealed class OutgoingFiles(DbSession session, IOptions<ChannelsOptions>
         var result = new List<OutgoingFile>();
         foreach (var file in files)
         {
-            if (await ReadOneAsync(workspaceId, file.StorageKey, ct) is not { } content)
+            if (!Guid.TryParse(file.StorageKey, out var id) || await attachments.FindAsync(workspaceId, id, null, ct) is not { } content)
             {
                 throw new FileNotFoundException($"The file '{file.FileName}' is no longer stored.");
             }
@@ -118,23 +104,6 @@ internal sealed class OutgoingFiles(DbSession session, IOptions<ChannelsOptions>
         }
 
         return result;
-    }
-
-    public async Task<(string FileName, string ContentType, byte[] Content)?> ReadOneAsync(Guid workspaceId, string storageKey, CancellationToken ct)
-    {
-        if (!Guid.TryParse(storageKey, out var id))
-        {
-            return null;
-        }
-
-        await session.OpenAsync(ct);
-        await using var select = session.CreateCommand("""
-            SELECT file_name, content_type, content FROM channels.attachments WHERE workspace_id = (SELECT @ws) AND id = @id
-            """);
-        select.Parameters.AddWithValue("ws", workspaceId);
-        select.Parameters.AddWithValue("id", id);
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1), (byte[])reader[2]) : null;
     }
 }
 
@@ -169,14 +138,13 @@ internal sealed class KeepOutgoingFilesHandler(DbSession session) : ICommandHand
 {
     public async ValueTask<int> Handle(KeepOutgoingFiles command, CancellationToken cancellationToken)
     {
-        var ids = command.StorageKeys.Select(k => Guid.TryParseExact(k, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToArray();
         await using var update = session.CreateCommand("""
             UPDATE channels.attachments SET message_id = @message
             WHERE workspace_id = (SELECT @ws) AND id = ANY(@ids) AND channel_id IS NULL AND message_id IS NULL
             """);
         update.Parameters.AddWithValue("message", command.MessageId);
         update.Parameters.AddWithValue("ws", command.WorkspaceId);
-        update.Parameters.AddWithValue("ids", ids);
+        update.Parameters.AddWithValue("ids", command.Ids.ToArray());
         return await update.ExecuteNonQueryAsync(cancellationToken);
     }
 }
@@ -245,7 +213,7 @@ internal sealed partial class OutgoingFilePurge(IServiceScopeFactory scopes, ILo
 internal sealed class StoreOutgoingFileHandler(OutgoingFiles files) : ICommandHandler<StoreOutgoingFile, AttachmentRef>
 {
     public async ValueTask<AttachmentRef> Handle(StoreOutgoingFile command, CancellationToken cancellationToken) =>
-        await files.StoreAsync(command.WorkspaceId, command.Owner, command.FileName, command.Content, cancellationToken);
+        await files.StoreAsync(command.WorkspaceId, command.AgentId, command.FileName, command.Content, cancellationToken);
 }
 
 internal sealed class FindOutgoingFilesHandler(OutgoingFiles files) : IQueryHandler<FindOutgoingFiles, IReadOnlyList<AttachmentRef>>
@@ -261,16 +229,15 @@ internal static class OutgoingFileEndpoints
         api.MapPost("/attachments", async (HttpContext http, ClaimsPrincipal user, OutgoingFiles files, CancellationToken ct) =>
         {
             var upload = await UploadedFile.ReadAsync(http, files.MaxBytes, OutgoingFiles.TooLarge(files.MaxBytes), ct);
-            var owner = user.GetAgentId() is { } agent ? $"agent:{agent:N}" : "api";
-            var stored = await files.StoreAsync(user.GetWorkspaceId(), owner, upload.FileName, upload.Content, ct);
+            var stored = await files.StoreAsync(user.GetWorkspaceId(), user.GetAgentId(), upload.FileName, upload.Content, ct);
             return Results.Json(new { id = Guid.ParseExact(stored.StorageKey, "N"), stored.FileName, stored.ContentType, stored.Size }, statusCode: StatusCodes.Status201Created);
         }).DisableAntiforgery().WithTags("Attachments")
             .WithSummary("Upload a file to attach to a reply (multipart field 'file'); pass its id in the reply's attachmentIds. 413 over the size limit, 415 for a type no channel sends.");
 
         // Anonymous on purpose: the provider (Twilio, Instagram) fetches it; the signed token is the credential.
-        app.MapGet("/files/v1/{token}/{fileName}", async (string token, string fileName, HttpContext http, OutgoingFileLinks links, OutgoingFiles files, CancellationToken ct) =>
-            links.Read(token) is { } link && await files.ReadOneAsync(link.WorkspaceId, link.StorageKey, ct) is { } file
-                ? WidgetAttachments.Download(http, new AttachmentContent(file.FileName, file.ContentType, file.Content))
+        app.MapGet("/files/v1/{token}/{fileName}", async (string token, string fileName, HttpContext http, OutgoingFileLinks links, WidgetAttachments files, CancellationToken ct) =>
+            links.Read(token) is { } link && Guid.TryParse(link.StorageKey, out var id) && await files.FindAsync(link.WorkspaceId, id, null, ct) is { } file
+                ? WidgetAttachments.Download(http, file)
                 : throw new NotFoundException("The file"))
             .AllowAnonymous().ExcludeFromDescription();
     }

@@ -214,7 +214,11 @@ internal sealed class WidgetAttachments(DbSession session, TimeProvider clock)
         return clean.Length > 200 ? clean[^200..] : clean;
     }
 
-    public async Task<Guid> StoreAsync(ChannelConfig channel, string owner, string fileName, string contentType, byte[] content, CancellationToken ct)
+    public Task<Guid> StoreAsync(ChannelConfig channel, string owner, string fileName, string contentType, byte[] content, CancellationToken ct) =>
+        StoreAsync(channel.WorkspaceId, channel.Id, owner, fileName, contentType, content, ct);
+
+    /// <param name="channelId">The channel a customer sent it on; null for a file an agent attaches to a reply.</param>
+    public async Task<Guid> StoreAsync(Guid workspaceId, Guid? channelId, string owner, string fileName, string contentType, byte[] content, CancellationToken ct)
     {
         var id = NewId.Next(clock.GetUtcNow());
         await session.OpenAsync(ct);
@@ -222,9 +226,9 @@ internal sealed class WidgetAttachments(DbSession session, TimeProvider clock)
             INSERT INTO channels.attachments (workspace_id, id, channel_id, owner, file_name, content_type, size, content, created_at)
             VALUES (@ws, @id, @channel, @owner, @name, @type, @size, @content, @at)
             """);
-        insert.Parameters.AddWithValue("ws", channel.WorkspaceId);
+        insert.Parameters.AddWithValue("ws", workspaceId);
         insert.Parameters.AddWithValue("id", id);
-        insert.Parameters.AddWithValue("channel", channel.Id);
+        insert.Parameters.Add(new Npgsql.NpgsqlParameter("channel", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)channelId ?? DBNull.Value });
         insert.Parameters.AddWithValue("owner", owner);
         insert.Parameters.AddWithValue("name", fileName);
         insert.Parameters.AddWithValue("type", contentType);

@@ -29,14 +29,14 @@ public sealed record AttachmentRef(string FileName, string ContentType, long Siz
 /// reply, checked by its content, and answers how to refer to it. Too large: 413; a type no
 /// provider is sent: 415; empty: 400.
 /// </summary>
-/// <param name="Owner">Who uploaded it (<c>agent:ID</c> or <c>api</c>), for the record.</param>
-public sealed record StoreOutgoingFile(Guid WorkspaceId, string Owner, string? FileName, byte[] Content) : ICommand<AttachmentRef>;
+/// <param name="AgentId">The agent who uploaded it; null for an API token.</param>
+public sealed record StoreOutgoingFile(Guid WorkspaceId, Guid? AgentId, string? FileName, byte[] Content) : ICommand<AttachmentRef>;
 
 /// <summary>
 /// Port implemented by the Channels module, in the caller's transaction: these stored files are
 /// carried by <paramref name="MessageId"/> and are kept (files no message takes are purged after a day).
 /// </summary>
-public sealed record KeepOutgoingFiles(Guid WorkspaceId, Guid MessageId, IReadOnlyList<string> StorageKeys) : ICommand<int>;
+public sealed record KeepOutgoingFiles(Guid WorkspaceId, Guid MessageId, IReadOnlyList<Guid> Ids) : ICommand<int>;
 
 /// <summary>Port implemented by the Channels module: the workspace's stored files among <paramref name="Ids"/> (others are left out).</summary>
 public sealed record FindOutgoingFiles(Guid WorkspaceId, IReadOnlyList<Guid> Ids) : IQuery<IReadOnlyList<AttachmentRef>>;

@@ -124,9 +124,9 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
 
             var notified = AddMentions(batch, message, now);
             await batch.ExecuteNonQueryAsync(cancellationToken);
-            if (files.Count > 0)
+            if (command.AttachmentIds is { Count: > 0 } fileIds)
             {
-                await mediator.Send(new KeepOutgoingFiles(w, message.Id, [.. files.Select(f => f.StorageKey)]), cancellationToken);
+                await mediator.Send(new KeepOutgoingFiles(w, message.Id, fileIds), cancellationToken);
             }
 
             events.AddRange(notified.Select(n =>
