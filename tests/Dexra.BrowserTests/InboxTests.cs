@@ -148,15 +148,16 @@ public sealed class InboxTests(BrowserFixture fixture)
         await ScrollUntilShownAsync(page, oldest);
 
         // Something new arriving refreshes the list live, and the pages the agent loaded stay loaded:
-        // back at the bottom, without pressing "Load more", the oldest row is still there.
+        // scrolling through it again without pressing "Load more", the oldest row is still there.
         await PostAsync(channelId, "Bulk Customer 60", $"bulk60.{Guid.NewGuid():N}@example.org", "A late question");
         await page.Locator("#inbox-rows").EvaluateAsync("e => e.scrollTop = 0");
         await page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 60" }).WaitForAsync(new() { Timeout = Wait });
-        await page.Locator("#inbox-rows").EvaluateAsync("e => e.scrollTop = e.scrollHeight");
-        await oldest.WaitForAsync(new() { Timeout = Wait });
+        await ScrollUntilShownAsync(page, oldest, pressLoadMore: false);
 
         await page.Locator("#inbox-search").FillAsync("Question number 42");
         await page.Locator("#inbox-search").PressAsync("Enter");
+        // The row may already be rendered in the list being replaced: wait for the search's own answer.
+        await page.GetByText("1 result(s) for “Question number 42”").WaitForAsync(new() { Timeout = Wait });
         await page.Locator("[data-testid=inbox-row]", new() { HasText = "Bulk Customer 42" }).WaitForAsync(new() { Timeout = Wait });
         (await page.Locator("[data-testid=inbox-row]").CountAsync()).ShouldBe(1);
 
@@ -173,12 +174,16 @@ public sealed class InboxTests(BrowserFixture fixture)
     }
 
     // The list is virtualized and pages 50 at a time, and the other tests share this workspace, so
-    // the oldest bulk conversation may sit several pages down: scroll as a person would, pressing
-    // "Load more" whenever it shows, until the row renders (bounded by Wait).
-    private static async Task ScrollUntilShownAsync(IPage page, ILocator row)
+    // the oldest bulk conversation may sit several pages down, or at the top when routing assigned it
+    // late (an assignment is activity): read the list as a person would, a viewport at a time from
+    // the top, pressing "Load more" at the bottom, and start again from the top when nothing more
+    // loads, until the row renders (bounded by Wait).
+    private static async Task ScrollUntilShownAsync(IPage page, ILocator row, bool pressLoadMore = true)
     {
         var loadMore = page.GetByRole(AriaRole.Button, new() { Name = "Load more" });
+        var rows = page.Locator("#inbox-rows");
         var deadline = DateTime.UtcNow.AddMilliseconds(Wait);
+        await rows.EvaluateAsync("e => e.scrollTop = 0");
         while (!await row.IsVisibleAsync())
         {
             if (DateTime.UtcNow > deadline)
@@ -187,12 +192,20 @@ public sealed class InboxTests(BrowserFixture fixture)
                 throw new TimeoutException($"The row never showed after {Wait} ms of scrolling and loading more. Rendered rows: {string.Join(", ", shown)}");
             }
 
-            if (await loadMore.IsVisibleAsync())
+            var atBottom = await rows.EvaluateAsync<bool>("e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2");
+            if (atBottom && pressLoadMore && await loadMore.IsVisibleAsync())
             {
                 await loadMore.ClickAsync();
             }
+            else if (atBottom)
+            {
+                await rows.EvaluateAsync("e => e.scrollTop = 0");
+            }
+            else
+            {
+                await rows.EvaluateAsync("e => e.scrollTop += Math.max(e.clientHeight / 2, 76)");
+            }
 
-            await page.Locator("#inbox-rows").EvaluateAsync("e => e.scrollTop = e.scrollHeight");
             await page.WaitForTimeoutAsync(100);
         }
     }
