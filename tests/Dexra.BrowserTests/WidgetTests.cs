@@ -175,7 +175,8 @@ public sealed class WidgetTests(BrowserFixture fixture)
     {
         using var site = new SampleSite();
         var channelId = await CreateWidgetAsync(site.Origin);
-        var url = site.Add("/rate", fixture.BaseUrl, channelId);
+        // No polling safety net here (data-poll="0"): the prompt must come by push.
+        var url = site.Add("/rate", fixture.BaseUrl, channelId, attributes: "data-poll=\"0\"");
         var page = await VisitAsync(url);
         await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Acme Support" });
@@ -189,10 +190,8 @@ public sealed class WidgetTests(BrowserFixture fixture)
         await dialog.GetByText("Done: size 44 ships tomorrow.").WaitForAsync(new() { Timeout = 15_000 });
         (await dialog.GetByText("How did we do?").CountAsync()).ShouldBe(0, "no rating is asked while the conversation is open");
 
+        // The prompt arrives live, in the chat the visitor still has open.
         await fixture.Workspace.Api.PostJsonAsync($"/api/v1/conversations/{conversationId}/status", new { status = "resolved" }, HttpStatusCode.OK);
-        await page.ReloadAsync();
-        await page.WaitForFunctionAsync("() => window.Dexra && window.Dexra.visitorId", null, new() { Timeout = 15_000 });
-        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
         await dialog.GetByText("How did we do? Rate this conversation.").WaitForAsync(new() { Timeout = 15_000 });
         await BrowserFixture.ScreenshotAsync(page, "widget-rating");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "5 / 5" }).ClickAsync();
@@ -201,6 +200,13 @@ public sealed class WidgetTests(BrowserFixture fixture)
         var contactId = (await fixture.Workspace.Api.GetJsonAsync($"/api/v1/conversations/{conversationId}")).Id("contactId");
         var timeline = await fixture.Workspace.Api.GetJsonAsync($"/api/v1/contacts/{contactId}/timeline");
         timeline.GetProperty("items").EnumerateArray().ShouldContain(i => i.Str("type") == "csat" && i.Str("text") == "Rated 5/5 (satisfied)");
+
+        // Rated once: coming back, the visitor is not asked again.
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("() => window.Dexra && window.Dexra.visitorId", null, new() { Timeout = 15_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open chat" }).ClickAsync();
+        await dialog.GetByText("Done: size 44 ships tomorrow.").WaitForAsync(new() { Timeout = 15_000 });
+        (await dialog.GetByText("How did we do?").CountAsync()).ShouldBe(0, "a rated conversation is not rated again");
         await page.Context.CloseAsync();
     }
 

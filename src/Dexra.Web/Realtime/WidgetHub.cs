@@ -84,7 +84,12 @@ internal sealed class WidgetEventsPusher(WidgetEventsSender sender) : INotificat
 {
     public ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
     {
-        var changed = notification.Events.Where(e => e.Type == "MessageAdded").Select(e => e.ConversationId).Distinct().ToList();
+        // A change of the conversation too (its DTO is Conversations' own): after a resolution the
+        // widget's next read carries the rating prompt, shown at once rather than on the visitor's
+        // next visit. Ingest batches carry a message for the same conversations, so this adds no query.
+        var changed = notification.Events
+            .Where(e => e.Type is "MessageAdded" or "ConversationUpdated")
+            .Select(e => e.ConversationId).Distinct().ToList();
         if (changed.Count > 0)
         {
             sender.Enqueue(notification.WorkspaceId, changed);
