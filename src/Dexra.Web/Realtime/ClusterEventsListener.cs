@@ -19,6 +19,7 @@ internal sealed partial class ClusterEventsListener(
     RealtimeNode node,
     RealtimeFanOut fanOut,
     InboxBroadcaster broadcaster,
+    WidgetEventsSender widgets,
     IServiceScopeFactory scopes,
     IConfiguration configuration,
     ILogger<ClusterEventsListener> logger) : BackgroundService
@@ -179,6 +180,12 @@ internal sealed partial class ClusterEventsListener(
             }
 
             await fanOut.PushAsync(workspaceId, batch, PushToHub, ct);
+            if (PushToHub)
+            {
+                // Visitors' widgets connected to this node hear of the other node's replies too.
+                WidgetEventsPusher.Notify(widgets, workspaceId, batch);
+            }
+
             after = batch[^1].Sequence;
             _pushed.AddOrUpdate(workspaceId, after, (_, seen) => Math.Max(seen, after));
             if (events.Count < 500)

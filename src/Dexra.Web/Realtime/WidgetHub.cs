@@ -84,18 +84,23 @@ internal sealed class WidgetEventsPusher(WidgetEventsSender sender) : INotificat
 {
     public ValueTask Handle(RealtimeEventsCommitted notification, CancellationToken cancellationToken)
     {
+        Notify(sender, notification.WorkspaceId, notification.Events);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Also called for the events other nodes committed (<see cref="ClusterEventsListener"/>).</summary>
+    public static void Notify(WidgetEventsSender sender, Guid workspaceId, IEnumerable<RealtimeEvent> events)
+    {
         // A change of the conversation too (its DTO is Conversations' own): after a resolution the
         // widget's next read carries the rating prompt, shown at once rather than on the visitor's
         // next visit. Ingest batches carry a message for the same conversations, so this adds no query.
-        var changed = notification.Events
+        var changed = events
             .Where(e => e.Type is "MessageAdded" or "ConversationUpdated")
             .Select(e => e.ConversationId).Distinct().ToList();
         if (changed.Count > 0)
         {
-            sender.Enqueue(notification.WorkspaceId, changed);
+            sender.Enqueue(workspaceId, changed);
         }
-
-        return ValueTask.CompletedTask;
     }
 }
 

@@ -60,6 +60,49 @@ public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_reply_and_a_resolution_on_node_A_reach_a_visitors_widget_connected_to_node_B()
+    {
+        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
+        _ = nodeB.Server;
+        await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var channel = await Widget.WidgetKit.CreateChannelAsync(fixture);
+        using var browser = fixture.App.CreateClient();
+        var visitor = await Widget.WidgetKit.SessionAsync(browser, channel);
+        var conversation = (await Widget.WidgetKit.SayAsync(browser, channel, visitor, "Is my order on its way?")).Id("conversationId");
+
+        var notices = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
+        await using var widgetOnB = new HubConnectionBuilder()
+            // The widget's way: the visitor token in the query (a long-polling client would put a
+            // token provider's token in a header, which the widget hub does not read).
+            .WithUrl(new Uri(nodeB.Server.BaseAddress, $"/hubs/widget?access_token={Uri.EscapeDataString(visitor.Token)}"), options =>
+            {
+                options.HttpMessageHandlerFactory = _ => nodeB.Server.CreateHandler();
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+            })
+            .Build();
+        widgetOnB.On<JsonElement>("MessagesChanged", e => notices.Writer.TryWrite(e.GetProperty("conversationId").GetGuid()));
+        await widgetOnB.StartAsync();
+
+        async Task NoticeAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (await notices.Reader.ReadAsync(timeout.Token) != conversation)
+            {
+            }
+        }
+
+        await fixture.Api.PostJsonAsync($"/api/v1/conversations/{conversation}/messages", new { text = "Yes, it ships today." }, HttpStatusCode.Created);
+        await NoticeAsync();
+        while (notices.Reader.TryRead(out _))
+        {
+        }
+
+        await fixture.Api.PostJsonAsync($"/api/v1/conversations/{conversation}/status", new { status = "resolved" }, HttpStatusCode.OK);
+        await NoticeAsync();
+    }
+
+    [Fact]
     public async Task Another_workspaces_events_from_node_A_never_reach_node_Bs_clients()
     {
         var other = await fixture.App.CreateWorkspaceAsync();
