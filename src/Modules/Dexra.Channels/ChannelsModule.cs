@@ -52,6 +52,7 @@ public static class ChannelsModule
         ChannelEndpoints.Map(api);
         ApiChannelEndpoints.Map(api);
         Connection.TestConnectionEndpoint.Map(api);
+        Templates.MessageTemplateEndpoints.Map(api);
         WebhookEndpoints.Map(app);
         WidgetEndpoints.Map(app);
         WidgetAttachmentEndpoints.MapForAgents(api);

@@ -59,7 +59,8 @@ internal static class ChannelTypes
             new("address", SettingKind.Email, true), new("inboundToken", SettingKind.Text, false, true), .. MailServer("imap"),
             new("imap.folder", SettingKind.Text), new("imap.pollSeconds", SettingKind.Seconds), new("imap.markSeen", SettingKind.Flag), .. MailServer("smtp"),
         ],
-        [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), .. Meta],
+        // businessAccountId (optional) lets agents list the account's message templates.
+        [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), new("businessAccountId", SettingKind.Text), .. Meta],
         [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
         // Instagram fetches the files of a reply from a link: publicBaseUrl is Dexra's public address for those links.
         [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), new("publicBaseUrl", SettingKind.Url), .. Meta],

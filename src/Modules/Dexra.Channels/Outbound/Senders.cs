@@ -36,7 +36,13 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
             return new DeliveryResult(false, null, "The channel no longer exists.", false);
         }
 
-        if (channel.Type is ChannelTypes.WhatsApp or ChannelTypes.Messenger or ChannelTypes.Instagram
+        if (command.Template is not null && channel.Type != ChannelTypes.WhatsApp)
+        {
+            return new DeliveryResult(false, null, "Message templates are sent on WhatsApp channels only. Nothing was sent.", false);
+        }
+
+        // A template is what Meta allows outside the window: only free-form messages are held to it.
+        if (channel.Type is ChannelTypes.WhatsApp or ChannelTypes.Messenger or ChannelTypes.Instagram && command.Template is null
             && await OutsideWindowAsync(channel, command.Recipient, cancellationToken) is { } why)
         {
             return new DeliveryResult(false, null, why, false);
@@ -164,6 +170,11 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
     {
         var phone = $"{channel.BaseUrl("https://graph.facebook.com")}/v{channel.Get("apiVersion") ?? "21.0"}/{channel.Require("phoneNumberId")}";
         var token = channel.Require("accessToken");
+        if (command.Template is { } template)
+        {
+            return await WhatsAppSendAsync(phone, token, WhatsAppTemplateMessage(command.Recipient, template), ct);
+        }
+
         var caption = CaptionFor(command, files, f => WhatsAppKind(f) != "audio");
         var parts = new List<Part>();
         if (command.Text.Length > 0 && caption is null)
@@ -207,6 +218,23 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
 
         return await SendPartsAsync(parts, ct);
     }
+
+    /// <summary>Cloud API's template message: the body's <c>{{n}}</c> filled from the parameters, in order.</summary>
+    internal static object WhatsAppTemplateMessage(string recipient, MessageTemplate template) => new
+    {
+        messaging_product = "whatsapp",
+        recipient_type = "individual",
+        to = recipient,
+        type = "template",
+        template = new
+        {
+            name = template.Name,
+            language = new { code = template.Language },
+            components = template.Parameters is { Count: > 0 } values
+                ? new[] { new { type = "body", parameters = values.Select(v => new { type = "text", text = v }).ToArray() } }
+                : null,
+        },
+    };
 
     private async Task<DeliveryResult> WhatsAppSendAsync(string phone, string token, object message, CancellationToken ct)
     {

@@ -109,7 +109,15 @@ public sealed record DeliverMessage(
     string? Subject = null,
     string? InReplyTo = null,
     IReadOnlyList<string>? References = null,
-    IReadOnlyList<AttachmentRef>? Attachments = null) : ICommand<DeliveryResult>;
+    IReadOnlyList<AttachmentRef>? Attachments = null,
+    MessageTemplate? Template = null) : ICommand<DeliveryResult>;
+
+/// <summary>
+/// A WhatsApp message template approved by Meta: the only message a business may start, or send
+/// after the 24-hour customer service window closed. <paramref name="Parameters"/> fill the body's
+/// <c>{{1}}</c>, <c>{{2}}</c>... in order.
+/// </summary>
+public sealed record MessageTemplate(string Name, string Language, IReadOnlyList<string>? Parameters = null);
 
 /// <param name="Retryable">False when retrying cannot help (bad recipient, outside the 24-hour window).</param>
 public sealed record DeliveryResult(bool Accepted, string? ProviderMessageId, string? Error, bool Retryable);

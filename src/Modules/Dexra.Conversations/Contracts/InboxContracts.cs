@@ -85,7 +85,8 @@ public sealed record InboxTimelinePage(IReadOnlyList<InboxTimelineItem> Items, s
 public sealed record GetInboxTimeline(Guid WorkspaceId, Guid ContactId, int Limit, string? Before) : IQuery<InboxTimelinePage>;
 
 /// <summary>An agent's reply (on <paramref name="ChannelId"/>, default the customer's last channel) or private note.</summary>
-public sealed record SendAgentReply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, IReadOnlyList<Guid>? AttachmentIds = null)
+public sealed record SendAgentReply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, IReadOnlyList<Guid>? AttachmentIds = null,
+    MessageTemplate? Template = null)
     : ICommand<InboxTimelineItem>;
 
 /// <summary>Assigns to an agent and/or team; neither unassigns.</summary>

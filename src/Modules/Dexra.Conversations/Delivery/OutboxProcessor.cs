@@ -25,7 +25,7 @@ internal sealed partial class OutboxProcessor(
     TimeProvider clock,
     ILogger<OutboxProcessor> logger)
 {
-    private sealed record Claimed(Guid WorkspaceId, Guid MessageId, int Attempts);
+    private sealed record Claimed(Guid WorkspaceId, Guid MessageId, int Attempts, MessageTemplate? Template);
 
     /// <summary>Processes up to one batch of rows due at <paramref name="now"/>; answers how many were handled.</summary>
     public async Task<int> ProcessDueAsync(DateTimeOffset now, Guid? workspaceId, CancellationToken ct)
@@ -34,7 +34,7 @@ internal sealed partial class OutboxProcessor(
         await using var tx = await session.BeginAsync(cancellationToken: ct);
         var claimed = new List<Claimed>();
         await using (var cmd = session.CreateCommand(
-            "SELECT workspace_id, message_id, attempts FROM conversations.outbox WHERE next_attempt_at <= @now " +
+            "SELECT workspace_id, message_id, attempts, template::text FROM conversations.outbox WHERE next_attempt_at <= @now " +
             (workspaceId is null ? "" : "AND workspace_id = @w ") +
             "ORDER BY next_attempt_at LIMIT @n FOR UPDATE SKIP LOCKED"))
         {
@@ -48,7 +48,8 @@ internal sealed partial class OutboxProcessor(
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                claimed.Add(new Claimed(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2)));
+                claimed.Add(new Claimed(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : System.Text.Json.JsonSerializer.Deserialize<MessageTemplate>(reader.GetString(3), ConversationStore.Json)));
             }
         }
 
@@ -93,7 +94,7 @@ internal sealed partial class OutboxProcessor(
         }
         else
         {
-            var delivery = BuildDelivery(message, conversation, lastInbound, recipient);
+            var delivery = BuildDelivery(message, conversation, lastInbound, recipient) with { Template = row.Template };
             try
             {
                 result = await sender.SendAsync(delivery, ct);

@@ -140,7 +140,7 @@ internal sealed class InboxHandlers(DbSession session, ConversationStore store, 
     public async ValueTask<InboxTimelineItem> Handle(SendAgentReply command, CancellationToken cancellationToken)
     {
         var m = await mediator.Send(new Reply(command.WorkspaceId, command.ConversationId, command.AgentId, command.Text.Trim(), command.ChannelId, command.Private,
-            AttachmentIds: command.AttachmentIds), cancellationToken);
+            AttachmentIds: command.AttachmentIds, Template: command.Template), cancellationToken);
         return new InboxTimelineItem(m.Id, m.Private ? TimelineItemTypes.Note : TimelineItemTypes.Message, m.At, m.ConversationId, m.Channel?.Id, m.Channel?.Type,
             m.Direction, m.Text, m.Subject, m.Author.Type, m.Author.Name, m.Id, m.DeliveryStatus, m.FailureReason, m.Call, m.Attachments is { Count: > 0 } a ? a : null);
     }

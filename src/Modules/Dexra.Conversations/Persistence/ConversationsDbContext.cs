@@ -75,6 +75,7 @@ internal sealed class ConversationsDbContext(DbContextOptions<ConversationsDbCon
             o.ToTable("outbox");
             o.HasKey(x => new { x.WorkspaceId, x.MessageId });
             o.HasIndex(x => x.NextAttemptAt);
+            o.Property(x => x.Template).HasColumnType("jsonb");
         });
         modelBuilder.Entity<RealtimeEventRow>(e =>
         {

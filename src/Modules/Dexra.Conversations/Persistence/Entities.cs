@@ -87,6 +87,9 @@ internal sealed class OutboxEntry
     public DateTimeOffset NextAttemptAt { get; set; }
     public string? LastError { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The WhatsApp message template to send (JSON of <c>MessageTemplate</c>), when the reply is one.</summary>
+    public string? Template { get; set; }
 }
 
 internal sealed class RealtimeEventRow

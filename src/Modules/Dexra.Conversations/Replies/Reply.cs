@@ -20,19 +20,34 @@ namespace Dexra.Conversations.Replies;
 
 /// <param name="Mentions">Agents a private note mentions, besides those named in the text as <c>@Name</c>.</param>
 /// <param name="AttachmentIds">Files uploaded with <c>POST /api/v1/attachments</c> that the reply carries.</param>
-internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private, IReadOnlyList<Guid>? Mentions = null, IReadOnlyList<Guid>? AttachmentIds = null);
+/// <param name="Template">A WhatsApp message template to send instead of free text (the text is then what the agent sees of it).</param>
+internal sealed record ReplyBody(string? Text, Guid? ChannelId, bool? Private, IReadOnlyList<Guid>? Mentions = null, IReadOnlyList<Guid>? AttachmentIds = null,
+    MessageTemplate? Template = null);
 
 /// <param name="As">Who writes when it is not an agent (the assistant); null for the agent or API token.</param>
 /// <param name="Mentions">Explicitly mentioned agents (notes only); <c>@Name</c> in the text mentions too.</param>
 /// <param name="AttachmentIds">Stored files (<see cref="StoreOutgoingFile"/>) the reply or note carries.</param>
+/// <param name="Template">A WhatsApp message template sent instead of free text; <see cref="Text"/> is what agents see of it.</param>
 internal sealed record Reply(Guid WorkspaceId, Guid ConversationId, Guid? AgentId, string Text, Guid? ChannelId, bool Private, AuthorDto? As = null,
-    IReadOnlyList<Guid>? Mentions = null, IReadOnlyList<Guid>? AttachmentIds = null) : ICommand<MessageDto>;
+    IReadOnlyList<Guid>? Mentions = null, IReadOnlyList<Guid>? AttachmentIds = null, MessageTemplate? Template = null) : ICommand<MessageDto>;
 
 internal sealed class ReplyValidator : AbstractValidator<Reply>
 {
     public ReplyValidator()
     {
-        RuleFor(x => x.Text).NotEmpty().WithMessage("The text must not be empty.").When(x => x.AttachmentIds is not { Count: > 0 });
+        RuleFor(x => x.Text).NotEmpty().WithMessage("The text must not be empty.").When(x => x.AttachmentIds is not { Count: > 0 } && x.Template is null);
+        // Meta's own rules for a template's name and language code; a body parameter may not be empty.
+        When(x => x.Template is not null, () =>
+        {
+            RuleFor(x => x.Template!.Name).Matches("^[a-z0-9_]{1,512}$").OverridePropertyName("template.name")
+                .WithMessage("A template name is lower-case letters, digits and underscores, as approved by Meta.");
+            RuleFor(x => x.Template!.Language).Matches("^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$").OverridePropertyName("template.language")
+                .WithMessage("The template's language is a code such as en or en_US.");
+            RuleFor(x => x.Template!.Parameters).Must(p => p is null || (p.Count <= 20 && p.All(v => !string.IsNullOrWhiteSpace(v) && v.Length <= 1024)))
+                .OverridePropertyName("template.parameters").WithMessage("At most 20 parameters, each 1 to 1,024 characters.");
+            RuleFor(x => x.Private).Equal(false).OverridePropertyName("template").WithMessage("A private note cannot be a template.");
+            RuleFor(x => x.AttachmentIds).Must(a => a is not { Count: > 0 }).OverridePropertyName("template").WithMessage("A template message carries no files.");
+        });
         RuleFor(x => x.Text).MaximumLength(20_000);
         RuleFor(x => x.AttachmentIds).Must(a => a is null || a.Count <= 10).WithMessage("A reply carries at most 10 files.");
         RuleFor(x => x.ChannelId).Must(c => c is null || c != Guid.Empty).WithMessage("The channel id is not valid.");
@@ -64,12 +79,15 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
             ConversationId = conversation.Id,
             ContactId = conversation.ContactId,
             Direction = Directions.Outbound,
-            Kind = command.Private ? TimelineItemTypes.Note : "text",
+            Kind = command.Private ? TimelineItemTypes.Note : command.Template is null ? "text" : "template",
+            // What agents see of a template: the text the composer rendered, or its name and parameters.
+            Text = command.Template is { } t && string.IsNullOrWhiteSpace(command.Text)
+                ? $"Template {t.Name} ({t.Language})" + (t.Parameters is { Count: > 0 } values ? ": " + string.Join(" | ", values) : "")
+                : command.Text,
             Private = command.Private,
             AuthorType = author.Type,
             AuthorId = author.Id,
             AuthorName = author.Name,
-            Text = command.Text,
             At = now,
             CreatedAt = now,
             Mentions = mentions,
@@ -82,6 +100,10 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
             message.ChannelId = channelId;
             message.ChannelType = channelType;
             message.DeliveryStatus = DeliveryStatuses.Queued;
+            if (command.Template is not null && channelType != "whatsapp")
+            {
+                throw RequestValidationException.For("template", "Message templates are sent on WhatsApp channels only.");
+            }
             if (channelType == "email")
             {
                 var original = conversation.Subject;
@@ -112,8 +134,12 @@ internal sealed class ReplyHandler(DbSession session, ConversationStore store, R
             if (!command.Private)
             {
                 var outbox = batch.CreateBatchCommand();
-                outbox.CommandText = "INSERT INTO conversations.outbox (workspace_id, message_id, conversation_id, channel_id, attempts, next_attempt_at, created_at) " +
-                    "VALUES (@w, @m, @c, @ch, 0, @now, @now)";
+                outbox.CommandText = "INSERT INTO conversations.outbox (workspace_id, message_id, conversation_id, channel_id, attempts, next_attempt_at, created_at, template) " +
+                    "VALUES (@w, @m, @c, @ch, 0, @now, @now, @template)";
+                outbox.Parameters.Add(new Npgsql.NpgsqlParameter("template", NpgsqlTypes.NpgsqlDbType.Jsonb)
+                {
+                    Value = (object?)ConversationStore.ToJson(command.Template) ?? DBNull.Value,
+                });
                 outbox.Parameters.AddWithValue("w", w);
                 outbox.Parameters.AddWithValue("m", message.Id);
                 outbox.Parameters.AddWithValue("c", conversation.Id);
@@ -259,8 +285,9 @@ internal static class ReplyEndpoints
         {
             var message = await mediator.Send(
                 new Reply(user.GetWorkspaceId(), id, user.GetAgentId(), body.Text?.Trim() ?? "", body.ChannelId, body.Private ?? false, Mentions: body.Mentions,
-                    AttachmentIds: body.AttachmentIds), ct);
+                    AttachmentIds: body.AttachmentIds, Template: body.Template), ct);
             return TypedResults.Created($"/api/v1/conversations/{id}/messages/{message.Id}", message);
-        }).WithTags("Conversations").WithSummary("Reply to the customer (on the channel they last wrote on unless channelId is given), or add a private note; attachmentIds carry uploaded files.");
+        }).WithTags("Conversations").WithSummary("Reply to the customer (on the channel they last wrote on unless channelId is given), or add a private note; attachmentIds carry uploaded files; " +
+            "template { name, language, parameters } sends an approved WhatsApp message template (outside the 24-hour window too).");
     }
 }

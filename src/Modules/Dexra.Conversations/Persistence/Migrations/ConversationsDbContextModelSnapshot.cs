@@ -531,6 +531,10 @@ namespace Dexra.Conversations.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
 
+                    b.Property<string>("Template")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("template");
+
                     b.HasKey("WorkspaceId", "MessageId")
                         .HasName("pk_outbox");
 
