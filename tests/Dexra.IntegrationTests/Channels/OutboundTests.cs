@@ -116,7 +116,7 @@ public sealed class OutboundTests(WorkspaceFixture fixture) : IClassFixture<Work
     {
         using var graph = new ProviderEmulator(_ => (200, """{"recipient_id":"6985216458235483","message_id":"m_out_1"}"""));
         var (messenger, url) = await ChannelKit.CreateAsync(fixture, "messenger", new { pageId = "107312345678901", pageAccessToken = "page-token", appSecret = "ms-app", verifyToken = "v", apiBaseUrl = graph.BaseUrl });
-        (await DeliverAsync(messenger, "6985216458235483")).Error!.ShouldContain("template");
+        (await DeliverAsync(messenger, "6985216458235483")).Error!.ShouldContain("has not written on this Messenger channel");
 
         using (var client = fixture.App.CreateClient())
         {
@@ -135,6 +135,7 @@ public sealed class OutboundTests(WorkspaceFixture fixture) : IClassFixture<Work
         json.GetProperty("recipient").Str("id").ShouldBe("6985216458235483");
         json.GetProperty("message").Str("text").ShouldBe("Your order ships today.");
         json.Str("messaging_type").ShouldBe("RESPONSE");
+        json.TryGetProperty("tag", out _).ShouldBeFalse();
 
         using var x = new ProviderEmulator(_ => (201, """{"data":{"dm_conversation_id":"1187000000000000000-3001969357","dm_event_id":"1582838223344352260"}}"""));
         var (xChannel, _) = await ChannelKit.CreateAsync(fixture, "x", new { userId = "3001969357", consumerSecret = "c", accessToken = "x-user-token", apiBaseUrl = x.BaseUrl });
@@ -149,6 +150,53 @@ public sealed class OutboundTests(WorkspaceFixture fixture) : IClassFixture<Work
         var refused = await DeliverAsync(xChannel, "1187000000000000000");
         refused.Accepted.ShouldBeFalse();
         refused.Error!.ShouldContain("not permitted");
+    }
+
+    [Fact]
+    public async Task Messenger_answers_for_seven_days_with_the_human_agent_tag_only_when_the_page_may()
+    {
+        using var graph = new ProviderEmulator(_ => (200, """{"recipient_id":"6985216458235483","message_id":"m_tagged_1"}"""));
+        var psid = $"69852164{Random.Shared.Next(10000000, 99999999)}";
+        var (plain, plainUrl) = await ChannelKit.CreateAsync(fixture, "messenger", new { pageId = "107312345678901", pageAccessToken = "page-token", appSecret = "ms-app", verifyToken = "v", apiBaseUrl = graph.BaseUrl });
+        var (tagged, taggedUrl) = await ChannelKit.CreateAsync(fixture, "messenger",
+            new { pageId = "107312345678901", pageAccessToken = "page-token", appSecret = "ms-app", verifyToken = "v", apiBaseUrl = graph.BaseUrl, humanAgentTag = true });
+        foreach (var url in new[] { plainUrl, taggedUrl })
+        {
+            using var client = fixture.App.CreateClient();
+            var body = Samples.Messenger($"m_{Guid.NewGuid():N}", psid);
+            var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("ms-app"u8, Encoding.UTF8.GetBytes(body)));
+            (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        async Task CustomerWroteDaysAgoAsync(int days)
+        {
+            await using var db = new Npgsql.NpgsqlConnection(await TestDatabase.ConnectionStringAsync());
+            await db.OpenAsync();
+            await using var back = new Npgsql.NpgsqlCommand("UPDATE channels.inbound_events SET received_at = now() - make_interval(days => @d) WHERE channel_id = ANY(@c)", db);
+            back.Parameters.AddWithValue("d", days);
+            back.Parameters.AddWithValue("c", new[] { plain, tagged });
+            (await back.ExecuteNonQueryAsync()).ShouldBe(2);
+        }
+
+        await CustomerWroteDaysAgoAsync(3);
+        var refused = await DeliverAsync(plain, psid);
+        refused.Accepted.ShouldBeFalse();
+        refused.Retryable.ShouldBeFalse();
+        refused.Error!.ShouldContain("humanAgentTag");
+        graph.Requests.ShouldBeEmpty();
+
+        var sent = await DeliverAsync(tagged, psid);
+        sent.Accepted.ShouldBeTrue(sent.Error);
+        var json = JsonDocument.Parse(graph.Requests.Single().Body).RootElement;
+        json.Str("messaging_type").ShouldBe("MESSAGE_TAG");
+        json.Str("tag").ShouldBe("HUMAN_AGENT");
+        json.GetProperty("message").Str("text").ShouldBe("Your order ships today.");
+
+        await CustomerWroteDaysAgoAsync(8);
+        var tooLate = await DeliverAsync(tagged, psid);
+        tooLate.Accepted.ShouldBeFalse();
+        tooLate.Error!.ShouldContain("more than 7 days ago");
+        graph.Requests.Count.ShouldBe(1);
     }
 
     [Fact]

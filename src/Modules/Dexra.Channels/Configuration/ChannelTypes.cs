@@ -61,9 +61,10 @@ internal static class ChannelTypes
         ],
         // businessAccountId (optional) lets agents list the account's message templates.
         [WhatsApp] = [new("phoneNumberId", SettingKind.Text, true), new("accessToken", SettingKind.Text, true, true), new("businessAccountId", SettingKind.Text), .. Meta],
-        [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), .. Meta],
+        // humanAgentTag: the page holds Meta's Human Agent permission, so agents may answer for 7 days (HUMAN_AGENT tag).
+        [Messenger] = [new("pageId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), new("humanAgentTag", SettingKind.Flag), .. Meta],
         // Instagram fetches the files of a reply from a link: publicBaseUrl is Dexra's public address for those links.
-        [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), new("publicBaseUrl", SettingKind.Url), .. Meta],
+        [Instagram] = [new("accountId", SettingKind.Text, true), new("pageAccessToken", SettingKind.Text, true, true), new("publicBaseUrl", SettingKind.Url), new("humanAgentTag", SettingKind.Flag), .. Meta],
         [Telegram] = [new("botToken", SettingKind.Text, true, true), new("secretToken", SettingKind.Text, true, true), new("apiBaseUrl", SettingKind.Url), .. MediaLimits],
         [Sms] = Twilio,
         [Voice] = Twilio,

@@ -22,6 +22,9 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
     public const string HttpClientName = "dexra-channels";
     private static readonly TimeSpan CustomerServiceWindow = TimeSpan.FromHours(24);
 
+    /// <summary>Messenger's and Instagram's HUMAN_AGENT tag: a person may answer for 7 days after the customer's message.</summary>
+    private static readonly TimeSpan HumanAgentWindow = TimeSpan.FromDays(7);
+
     /// <summary>A caption the reply does not have is left out, not sent as null.</summary>
     private static readonly System.Text.Json.JsonSerializerOptions WithoutNulls = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
@@ -42,10 +45,16 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         }
 
         // A template is what Meta allows outside the window: only free-form messages are held to it.
-        if (channel.Type is ChannelTypes.WhatsApp or ChannelTypes.Messenger or ChannelTypes.Instagram && command.Template is null
-            && await OutsideWindowAsync(channel, command.Recipient, cancellationToken) is { } why)
+        var humanAgent = false;
+        if (channel.Type is ChannelTypes.WhatsApp or ChannelTypes.Messenger or ChannelTypes.Instagram && command.Template is null)
         {
-            return new DeliveryResult(false, null, why, false);
+            var (why, tagged) = await WindowAsync(channel, command.Recipient, cancellationToken);
+            if (why is not null)
+            {
+                return new DeliveryResult(false, null, why, false);
+            }
+
+            humanAgent = tagged;
         }
 
         IReadOnlyList<OutgoingFile> files = [];
@@ -64,7 +73,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         return await AttemptAsync(async () => channel.Type switch
         {
             ChannelTypes.WhatsApp => await WhatsAppAsync(channel, command, files, cancellationToken),
-            ChannelTypes.Messenger or ChannelTypes.Instagram => await MetaSendAsync(channel, command, files, cancellationToken),
+            ChannelTypes.Messenger or ChannelTypes.Instagram => await MetaSendAsync(channel, command, files, humanAgent, cancellationToken),
             ChannelTypes.Telegram => await TelegramAsync(channel, command, files, cancellationToken),
             ChannelTypes.Sms => await TwilioAsync(channel, command, files, cancellationToken),
             ChannelTypes.X => await XAsync(channel, command, files, cancellationToken),
@@ -98,20 +107,42 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         }
     }
 
-    private async Task<string?> OutsideWindowAsync(ChannelConfig channel, string recipient, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a free-form message may go out now: null inside the 24-hour window, else why not. On
+    /// Messenger and Instagram a channel with <c>humanAgentTag</c> on (the page holds Meta's Human
+    /// Agent permission) may answer for 7 days, with the HUMAN_AGENT tag (<c>Tagged</c>).
+    /// </summary>
+    private async Task<(string? Why, bool Tagged)> WindowAsync(ChannelConfig channel, string recipient, CancellationToken cancellationToken)
     {
         var last = await db.InboundEvents.AsNoTracking()
             .Where(e => e.WorkspaceId == channel.WorkspaceId && e.ChannelId == channel.Id && e.SenderAddress == recipient && e.Kind == "message")
             .MaxAsync(e => (DateTimeOffset?)e.ReceivedAt, cancellationToken);
-        if (last is not null && clock.GetUtcNow() - last.Value <= CustomerServiceWindow)
+        var since = last is null ? (TimeSpan?)null : clock.GetUtcNow() - last.Value;
+        if (since <= CustomerServiceWindow)
         {
-            return null;
+            return (null, false);
         }
 
-        var provider = channel.Type == ChannelTypes.WhatsApp ? "WhatsApp" : channel.Type == ChannelTypes.Instagram ? "Instagram" : "Messenger";
-        return last is null
-            ? $"The customer has not written on this {provider} channel, so a free-form message is outside the 24-hour customer service window: a message template is needed."
-            : $"The customer last wrote on {last.Value:u}, more than 24 hours ago: outside {provider}'s customer service window a message template is needed.";
+        if (channel.Type == ChannelTypes.WhatsApp)
+        {
+            return (last is null
+                ? "The customer has not written on this WhatsApp channel, so a free-form message is outside the 24-hour customer service window: a message template is needed."
+                : $"The customer last wrote on {last.Value:u}, more than 24 hours ago: outside WhatsApp's customer service window a message template is needed.", false);
+        }
+
+        var provider = channel.Type == ChannelTypes.Instagram ? "Instagram" : "Messenger";
+        var tagAllowed = channel.Get("humanAgentTag") == "true";
+        if (tagAllowed && since <= HumanAgentWindow)
+        {
+            return (null, true);
+        }
+
+        return (last is null
+            ? $"The customer has not written on this {provider} channel: a page may only answer a person who wrote to it."
+            : tagAllowed
+                ? $"The customer last wrote on {last.Value:u}, more than 7 days ago: {provider} accepts no reply after its human agent window."
+                : $"The customer last wrote on {last.Value:u}, more than 24 hours ago: outside {provider}'s 24-hour window. A page with Meta's Human Agent permission " +
+                    "may answer for 7 days: turn on the channel's humanAgentTag setting.", false);
     }
 
     /// <summary>
@@ -255,8 +286,11 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         : file.Ref.ContentType.StartsWith("audio/", StringComparison.Ordinal) ? "audio"
         : "file";
 
-    private async Task<DeliveryResult> MetaSendAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, CancellationToken ct)
+    /// <param name="humanAgent">Outside 24 hours, within the human agent window: sent with the HUMAN_AGENT tag.</param>
+    private async Task<DeliveryResult> MetaSendAsync(ChannelConfig channel, DeliverMessage command, IReadOnlyList<OutgoingFile> files, bool humanAgent, CancellationToken ct)
     {
+        var messagingType = humanAgent ? "MESSAGE_TAG" : "RESPONSE";
+        var tag = humanAgent ? "HUMAN_AGENT" : null;
         var url = $"{channel.BaseUrl("https://graph.facebook.com")}/v{channel.Get("apiVersion") ?? "21.0"}/me/messages";
         var token = channel.Require("pageAccessToken");
         var provider = channel.Type == ChannelTypes.Instagram ? "Instagram" : "Messenger";
@@ -271,7 +305,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
         if (command.Text.Length > 0)
         {
             parts.Add(new Part("the text", () => MetaPostAsync(url, token, provider,
-                JsonContent.Create(new { recipient = new { id = command.Recipient }, messaging_type = "RESPONSE", message = new { text = command.Text } }), ct)));
+                JsonContent.Create(new { recipient = new { id = command.Recipient }, messaging_type = messagingType, tag, message = new { text = command.Text } }, options: WithoutNulls), ct)));
         }
 
         foreach (var file in files)
@@ -285,16 +319,23 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
                     return MetaPostAsync(url, token, provider, JsonContent.Create(new
                     {
                         recipient = new { id = command.Recipient },
+                        messaging_type = messagingType,
+                        tag,
                         message = new { attachment = new { type, payload = new { url = link } } },
-                    }), ct);
+                    }, options: WithoutNulls), ct);
                 }
 
                 var form = new MultipartFormDataContent
                 {
                     { new StringContent(System.Text.Json.JsonSerializer.Serialize(new { id = command.Recipient })), "recipient" },
-                    { new StringContent("RESPONSE"), "messaging_type" },
+                    { new StringContent(messagingType), "messaging_type" },
                     { new StringContent(System.Text.Json.JsonSerializer.Serialize(new { attachment = new { type, payload = new { is_reusable = false } } })), "message" },
                 };
+                if (tag is not null)
+                {
+                    form.Add(new StringContent(tag), "tag");
+                }
+
                 form.Add(FileContent(file), "filedata", file.Ref.FileName);
                 return MetaPostAsync(url, token, provider, form, ct);
             }));
