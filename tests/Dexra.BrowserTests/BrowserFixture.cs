@@ -46,7 +46,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.FillAsync("#email", Workspace.AdminEmail);
         await page.FillAsync("#password", Workspace.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(BaseUrl + "/");
+        try
+        {
+            await page.WaitForURLAsync(BaseUrl + "/");
+        }
+        catch (TimeoutException e)
+        {
+            // Once in CI the sign-in never left /login: say where the page was and what it showed.
+            var error = await page.Locator("#login-error").CountAsync() > 0 ? await page.Locator("#login-error").InnerTextAsync() : "no error shown";
+            throw new TimeoutException($"Sign-in did not reach {BaseUrl}/: the page is at {page.Url} ({await page.TitleAsync()}), {error}.", e);
+        }
+
         return page;
     }
 

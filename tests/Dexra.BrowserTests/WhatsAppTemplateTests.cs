@@ -48,7 +48,21 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
         await fixture.GotoLiveAsync(page, $"/inbox/{conversationId}");
         await page.Locator("[data-testid=message-text]", new() { HasText = "order 5120" }).WaitForAsync(new() { Timeout = Wait });
 
-        await page.Locator("[data-testid=template-button]").ClickAsync();
+        // Two days pass: a free-form reply fails, and the failure offers the way past the window.
+        await using (var db = new Npgsql.NpgsqlConnection(await TestDatabase.ConnectionStringAsync()))
+        {
+            await db.OpenAsync();
+            await using var back = new Npgsql.NpgsqlCommand("UPDATE channels.inbound_events SET received_at = received_at - interval '2 days' WHERE channel_id = @c", db);
+            back.Parameters.AddWithValue("c", channel.Id());
+            (await back.ExecuteNonQueryAsync()).ShouldBe(1);
+        }
+
+        await page.Locator("#composer").FillAsync("Checking in on your order.");
+        await page.Locator("[data-testid=send]").ClickAsync();
+        var offer = page.Locator("[data-testid=send-template-instead]");
+        await offer.WaitForAsync(new() { Timeout = Wait });
+        (await page.Locator("[data-testid=delivery-status]", new() { HasText = "template is needed" }).CountAsync()).ShouldBe(1);
+        await offer.ClickAsync();
         var composer = page.Locator("[data-testid=template-composer]");
         await composer.Locator("[data-testid=template-select]").ClickAsync();
         var options = page.Locator(".mud-popover-open .mud-list-item");

@@ -37,3 +37,31 @@ export function scrollIntoView(id) {
     const el = document.getElementById(id);
     if (el) { el.scrollIntoView({ block: 'nearest' }); }
 }
+
+// The conversation reads top to bottom, newest last: opening one shows its end, and while the agent
+// is at the end, new messages (and a composer panel taking room) keep it in view. Scrolled up to
+// read history, nothing moves under them.
+let follow = null;
+
+export function followTimeline(id, reset) {
+    const el = document.getElementById(id);
+    if (!el) { return; }
+    if (!follow || follow.el !== el) {
+        if (follow) { follow.dispose(); }
+        const state = { el, atEnd: true };
+        const onScroll = () => { state.atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 60; };
+        const keep = () => { if (state.atEnd) { el.scrollTop = el.scrollHeight; } };
+        el.addEventListener('scroll', onScroll, { passive: true });
+        const added = new MutationObserver(keep);
+        added.observe(el, { childList: true, subtree: true });
+        const resized = new ResizeObserver(keep);
+        resized.observe(el);
+        state.dispose = () => { el.removeEventListener('scroll', onScroll); added.disconnect(); resized.disconnect(); };
+        follow = state;
+        reset = true;
+    }
+    if (reset) {
+        follow.atEnd = true;
+        el.scrollTop = el.scrollHeight;
+    }
+}
