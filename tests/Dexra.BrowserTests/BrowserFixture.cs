@@ -60,6 +60,32 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Delivers a Meta webhook (WhatsApp, Messenger, Instagram) signed with the app secret, as Meta does.</summary>
+    public async Task PostMetaWebhookAsync(string webhookUrl, string appSecret, string body)
+    {
+        using var anonymous = App.CreateClient();
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var signature = System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(appSecret), System.Text.Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(signature));
+        (await anonymous.PostAsync(webhookUrl, content)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+    }
+
+    /// <summary>The first conversation of the contact holding this identity, once the customer's message is recorded (15 s at most).</summary>
+    public async Task<Guid> ConversationOfAsync(string kind, string value)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        HttpResponseMessage found;
+        while ((found = await Workspace.Api.GetAsync($"/api/v1/contacts/lookup?kind={kind}&value={Uri.EscapeDataString(value)}")).StatusCode != System.Net.HttpStatusCode.OK
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var contact = await found.JsonAsync(System.Net.HttpStatusCode.OK);
+        return (await Workspace.Api.GetJsonAsync($"/api/v1/contacts/{contact.Id()}/conversations")).GetProperty("items").EnumerateArray().First().Id();
+    }
+
     /// <summary>Opens a page of the app and waits until its circuit is live, so input is not lost to prerendering.</summary>
     public async Task GotoLiveAsync(IPage page, string path)
     {

@@ -103,7 +103,9 @@ public sealed class MentionsInvitationsAndConnectionTests(BrowserFixture fixture
     public async Task Test_connection_shows_what_the_provider_said_about_the_saved_settings()
     {
         // A loopback Bot API that knows one token: the right one gets the bot, any other a 401.
-        using var telegram = new BotApiEmulator("7001:good-token");
+        using var telegram = new ProviderEmulator(r => r.PathAndQuery == "/bot7001:good-token/getMe"
+            ? (200, """{"ok":true,"result":{"id":7001,"is_bot":true,"first_name":"Shop","username":"shop_help_bot"}}""")
+            : (401, """{"ok":false,"error_code":401,"description":"Unauthorized"}"""));
         var name = $"Telegram {Guid.NewGuid().ToString("N")[..6]}";
         await fixture.Workspace.Api.PostJsonAsync("/api/v1/channels",
             new { type = "telegram", name, settings = new { botToken = "7001:wrong-token", secretToken = "s", apiBaseUrl = telegram.BaseUrl } }, HttpStatusCode.Created);
@@ -127,58 +129,6 @@ public sealed class MentionsInvitationsAndConnectionTests(BrowserFixture fixture
         await page.Locator("[data-testid=connection-result][data-ok=true]", new() { HasText = "@shop_help_bot" }).WaitForAsync(new() { Timeout = Wait });
         await BrowserFixture.ScreenshotAsync(page, "channel-test-ok");
         await page.Context.CloseAsync();
-    }
-
-    /// <summary>Telegram's getMe on 127.0.0.1 for one bot token; stops when disposed or after a minute.</summary>
-    private sealed class BotApiEmulator : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly CancellationTokenSource _lifetime = new(TimeSpan.FromMinutes(1));
-
-        public BotApiEmulator(string token)
-        {
-            var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            BaseUrl = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(BaseUrl + "/");
-            _listener.Start();
-            _lifetime.Token.Register(_listener.Close);
-            _ = Task.Run(async () =>
-            {
-                while (!_lifetime.IsCancellationRequested)
-                {
-                    HttpListenerContext context;
-                    try
-                    {
-                        context = await _listener.GetContextAsync();
-                    }
-                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                    {
-                        return;
-                    }
-
-                    var known = context.Request.RawUrl == $"/bot{token}/getMe";
-                    context.Response.StatusCode = known ? 200 : 401;
-                    context.Response.ContentType = "application/json";
-                    var body = known
-                        ? """{"ok":true,"result":{"id":7001,"is_bot":true,"first_name":"Shop","username":"shop_help_bot"}}"""
-                        : """{"ok":false,"error_code":401,"description":"Unauthorized"}""";
-                    await context.Response.OutputStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(body));
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public string BaseUrl { get; }
-
-        public void Dispose()
-        {
-            _lifetime.Cancel();
-            _listener.Close();
-            _lifetime.Dispose();
-        }
     }
 
     private async Task<IPage> SignInAsync(string email, string password)

@@ -1,75 +1,9 @@
 using System.IO.Compression;
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using Dexra.IntegrationTests.Infrastructure;
 
 namespace Dexra.BrowserTests;
-
-/// <summary>A Meta CDN stand-in on 127.0.0.1 serving the files a Messenger customer sent.</summary>
-internal sealed class MediaHost : IDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly Dictionary<string, (byte[] Body, string Type)> _files = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _lifetime = new(TimeSpan.FromMinutes(2));
-
-    public MediaHost()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseUrl = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add(BaseUrl + "/");
-        _listener.Start();
-        _lifetime.Token.Register(() => _listener.Close());
-        _ = Task.Run(ServeAsync);
-    }
-
-    public string BaseUrl { get; }
-
-    public string Add(string path, byte[] body, string type)
-    {
-        _files[path] = (body, type);
-        return BaseUrl + path;
-    }
-
-    private async Task ServeAsync()
-    {
-        while (!_lifetime.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            if (_files.TryGetValue(context.Request.Url!.AbsolutePath, out var file))
-            {
-                context.Response.ContentType = file.Type;
-                await context.Response.OutputStream.WriteAsync(file.Body);
-            }
-            else
-            {
-                context.Response.StatusCode = 404;
-            }
-
-            context.Response.Close();
-        }
-    }
-
-    public void Dispose()
-    {
-        _lifetime.Cancel();
-        _listener.Close();
-        _lifetime.Dispose();
-    }
-}
 
 [Collection(BrowserCollection.Name)]
 public sealed class ProviderMediaTests(BrowserFixture fixture)
@@ -141,10 +75,17 @@ public sealed class ProviderMediaTests(BrowserFixture fixture)
     [Fact]
     public async Task A_photo_sent_on_messenger_shows_inline_in_the_inbox_and_a_document_as_a_download_link()
     {
-        using var cdn = new MediaHost();
-        var photo = cdn.Add("/v/t1.15752-9/parcel.png", ParcelPng(), "image/png");
+        // A Meta CDN stand-in serving the files the customer sent.
+        var png = ParcelPng();
         var pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
-        var receipt = cdn.Add("/v/t1.15752-9/receipt-5512.pdf", pdf, "application/pdf");
+        using var cdn = new ProviderEmulator(r => r.PathAndQuery switch
+        {
+            "/v/t1.15752-9/parcel.png" => new EmulatedResponse(200, png, "image/png"),
+            "/v/t1.15752-9/receipt-5512.pdf" => new EmulatedResponse(200, pdf, "application/pdf"),
+            _ => new EmulatedResponse(404, []),
+        });
+        var photo = cdn.BaseUrl + "/v/t1.15752-9/parcel.png";
+        var receipt = cdn.BaseUrl + "/v/t1.15752-9/receipt-5512.pdf";
         var api = fixture.Workspace.Api;
         const string secret = "browser-media-secret";
         var channel = await api.PostJsonAsync("/api/v1/channels", new
@@ -158,22 +99,8 @@ public sealed class ProviderMediaTests(BrowserFixture fixture)
         var body = $$$"""
             {"object":"page","entry":[{"id":"107312345678901","time":1700000000123,"messaging":[{"sender":{"id":"{{{psid}}}"},"recipient":{"id":"107312345678901"},"timestamp":{{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},"message":{"mid":"{{{mid}}}","text":"The parcel arrived dented, photo and receipt attached","attachments":[{"type":"image","payload":{"url":"{{{photo}}}"}},{"type":"file","payload":{"url":"{{{receipt}}}"}}]}}]}]}
             """;
-        using var anonymous = fixture.App.CreateClient();
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        content.Headers.TryAddWithoutValidation("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
-        (await anonymous.PostAsync(channel.Str("webhookUrl"), content)).StatusCode.ShouldBe(HttpStatusCode.OK);
-
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        HttpResponseMessage found;
-        while ((found = await api.GetAsync($"/api/v1/contacts/lookup?kind=messenger&value={psid}")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        var contact = await found.JsonAsync(HttpStatusCode.OK);
-        var conversations = await api.GetJsonAsync($"/api/v1/contacts/{contact.Id()}/conversations");
-        var conversationId = conversations.GetProperty("items").EnumerateArray().First().Id();
+        await fixture.PostMetaWebhookAsync(channel.Str("webhookUrl"), secret, body);
+        var conversationId = await fixture.ConversationOfAsync("messenger", psid);
         var page = await fixture.SignedInPageAsync();
         await fixture.GotoLiveAsync(page, $"/inbox/{conversationId}");
 

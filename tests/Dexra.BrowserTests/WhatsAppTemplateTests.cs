@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Dexra.IntegrationTests.Infrastructure;
 
@@ -16,7 +12,7 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
     [Fact]
     public async Task An_agent_fills_and_sends_an_approved_template_from_the_composer()
     {
-        using var graph = new GraphEmulator();
+        using var graph = new ProviderEmulator(GraphApi);
         var api = fixture.Workspace.Api;
         const string secret = "browser-template-secret";
         var channel = await api.PostJsonAsync("/api/v1/channels", new
@@ -29,21 +25,8 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
         var body = $$$"""
             {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Amara Okafor"},"wa_id":"{{{waId}}}"}],"messages":[{"from":"{{{waId}}}","id":"wamid.{{{Guid.NewGuid():N}}}","timestamp":"{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}}","type":"text","text":{"body":"When does order 5120 ship?"}}]},"field":"messages"}]}]}
             """;
-        using var anonymous = fixture.App.CreateClient();
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        content.Headers.TryAddWithoutValidation("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
-        (await anonymous.PostAsync(channel.Str("webhookUrl"), content)).StatusCode.ShouldBe(HttpStatusCode.OK);
-
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        HttpResponseMessage found;
-        while ((found = await api.GetAsync($"/api/v1/contacts/lookup?kind=whatsapp&value={waId}")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        var contact = await found.JsonAsync(HttpStatusCode.OK);
-        var conversationId = (await api.GetJsonAsync($"/api/v1/contacts/{contact.Id()}/conversations")).GetProperty("items").EnumerateArray().First().Id();
+        await fixture.PostMetaWebhookAsync(channel.Str("webhookUrl"), secret, body);
+        var conversationId = await fixture.ConversationOfAsync("whatsapp", waId);
         var page = await fixture.SignedInPageAsync();
         await fixture.GotoLiveAsync(page, $"/inbox/{conversationId}");
         await page.Locator("[data-testid=message-text]", new() { HasText = "order 5120" }).WaitForAsync(new() { Timeout = Wait });
@@ -85,7 +68,13 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
         await page.Locator("[data-testid=timeline-item]", new() { HasText = "Hi Amara, order 5120 ships on Tuesday." }).WaitForAsync(new() { Timeout = Wait });
         await composer.WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Detached, Timeout = Wait });
 
-        var sent = await graph.SentAsync(TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!graph.Requests.Any(r => r.Method == "POST") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var sent = JsonDocument.Parse(graph.Requests.Single(r => r.Method == "POST").Body).RootElement;
         sent.Str("type").ShouldBe("template");
         sent.Str("to").ShouldBe(waId);
         var template = sent.GetProperty("template");
@@ -95,94 +84,16 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
         await page.Context.CloseAsync();
     }
 
-    /// <summary>Graph API on 127.0.0.1: the business account's templates, and a send that records its body.</summary>
-    private sealed class GraphEmulator : IDisposable
+    /// <summary>Graph API: the business account's templates (one approved, one pending), and a send.</summary>
+    private static (int Status, string Body) GraphApi(EmulatedRequest request) => (request.Method, request.PathAndQuery.Split('?')[0]) switch
     {
-        private const string Templates = """
+        ("GET", "/v21.0/2109876543/message_templates") => (200, """
             {"data":[
               {"name":"order_update","language":"en_US","status":"APPROVED","category":"UTILITY","id":"1001","components":[{"type":"BODY","text":"Hi Amara, order {{1}} ships on {{2}}."}]},
               {"name":"welcome_back","language":"en_US","status":"PENDING","category":"MARKETING","id":"1002","components":[{"type":"BODY","text":"Welcome back!"}]}
             ],"paging":{"cursors":{"before":"QVFIUk1","after":"QVFIUmx"}}}
-            """;
-
-        private readonly HttpListener _listener = new();
-        private readonly CancellationTokenSource _lifetime = new(TimeSpan.FromMinutes(2));
-        private readonly ConcurrentQueue<string> _sent = new();
-
-        public GraphEmulator()
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            BaseUrl = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(BaseUrl + "/");
-            _listener.Start();
-            _lifetime.Token.Register(_listener.Close);
-            _ = Task.Run(ServeAsync);
-        }
-
-        public string BaseUrl { get; }
-
-        public async Task<JsonElement> SentAsync(TimeSpan within)
-        {
-            var deadline = DateTime.UtcNow + within;
-            while (DateTime.UtcNow < deadline)
-            {
-                if (_sent.TryPeek(out var body))
-                {
-                    return JsonDocument.Parse(body).RootElement;
-                }
-
-                await Task.Delay(100);
-            }
-
-            throw new TimeoutException("Nothing was sent to the Graph API.");
-        }
-
-        private async Task ServeAsync()
-        {
-            while (!_lifetime.IsCancellationRequested)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                var path = context.Request.Url!.AbsolutePath;
-                string answer;
-                if (context.Request.HttpMethod == "GET" && path == "/v21.0/2109876543/message_templates")
-                {
-                    answer = Templates;
-                }
-                else if (context.Request.HttpMethod == "POST" && path == "/v21.0/106540352242922/messages")
-                {
-                    using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                    _sent.Enqueue(await reader.ReadToEndAsync());
-                    answer = """{"messaging_product":"whatsapp","messages":[{"id":"wamid.TEMPLATE-UI"}]}""";
-                }
-                else
-                {
-                    context.Response.StatusCode = 404;
-                    answer = """{"error":{"message":"Unknown path","code":100}}""";
-                }
-
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer));
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _lifetime.Cancel();
-            _listener.Close();
-            _lifetime.Dispose();
-        }
-    }
+            """),
+        ("POST", "/v21.0/106540352242922/messages") => (200, """{"messaging_product":"whatsapp","messages":[{"id":"wamid.TEMPLATE-UI"}]}"""),
+        _ => (404, """{"error":{"message":"Unknown path","code":100}}"""),
+    };
 }
