@@ -243,6 +243,17 @@ public sealed class WidgetTests(BrowserFixture fixture)
         await inbox.Locator("[data-testid=visitor-typing]").WaitForAsync(new() { Timeout = 15_000 });
         await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Type your message…" }).FillAsync("");
 
+        // The agent's typing shows in the widget for a reply, never for a private note.
+        await BrowserFixture.PressShortcutAsync(inbox, "n");
+        await inbox.Locator("#composer").PressSequentiallyAsync("Internal: check");
+        await Task.Delay(1500);
+        (await dialog.GetByText("Agent is typing…").CountAsync()).ShouldBe(0, "a private note is never announced to the customer");
+        await inbox.Locator("#composer").FillAsync("");
+        await inbox.Locator("#composer").BlurAsync();
+        await BrowserFixture.PressShortcutAsync(inbox, "r");
+        await inbox.Locator("#composer").PressSequentiallyAsync("Thanks");
+        await dialog.GetByText("Agent is typing…").WaitForAsync(new() { Timeout = 15_000 });
+
         // The visitor closes the panel; the reply stays unseen until the panel shows it.
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close chat" }).First.ClickAsync();
         await inbox.Locator("#composer").FillAsync("Thanks, both pairs ship today.");
