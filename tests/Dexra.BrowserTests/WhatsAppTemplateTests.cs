@@ -23,7 +23,7 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
         }, HttpStatusCode.Created);
         var waId = $"4477009{Random.Shared.Next(10000, 99999)}";
         var body = $$$"""
-            {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Amara Okafor"},"wa_id":"{{{waId}}}"}],"messages":[{"from":"{{{waId}}}","id":"wamid.{{{Guid.NewGuid():N}}}","timestamp":"{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}}","type":"text","text":{"body":"When does order 5120 ship?"}}]},"field":"messages"}]}]}
+            {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Amara Okafor"},"wa_id":"{{{waId}}}"}],"messages":[{"from":"{{{waId}}}","id":"wamid.{{{Guid.NewGuid():N}}}","timestamp":"{{{DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeSeconds()}}}","type":"text","text":{"body":"When does order 5120 ship?"}}]},"field":"messages"}]}]}
             """;
         await fixture.PostMetaWebhookAsync(channel.Str("webhookUrl"), secret, body);
         var conversationId = await fixture.ConversationOfAsync("whatsapp", waId);
@@ -31,7 +31,8 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
         await fixture.GotoLiveAsync(page, $"/inbox/{conversationId}");
         await page.Locator("[data-testid=message-text]", new() { HasText = "order 5120" }).WaitForAsync(new() { Timeout = Wait });
 
-        // Two days pass: a free-form reply fails, and the failure offers the way past the window.
+        // The customer wrote two days ago (the provider's timestamp, and when Dexra received it): a
+        // free-form reply fails, and the failure offers the way past the window.
         await using (var db = new Npgsql.NpgsqlConnection(await TestDatabase.ConnectionStringAsync()))
         {
             await db.OpenAsync();
@@ -39,6 +40,10 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
             back.Parameters.AddWithValue("c", channel.Id());
             (await back.ExecuteNonQueryAsync()).ShouldBe(1);
         }
+
+        // The composer says so before the agent writes: the customer wrote two days ago.
+        await page.Locator("[data-testid=window-hint]", new() { HasText = "only a message template is delivered" }).WaitForAsync(new() { Timeout = Wait });
+        (await page.Locator("[data-testid=window-hint]").InnerTextAsync()).ShouldContain("last wrote here 2d ago");
 
         await page.Locator("#composer").FillAsync("Checking in on your order.");
         await page.Locator("[data-testid=send]").ClickAsync();
