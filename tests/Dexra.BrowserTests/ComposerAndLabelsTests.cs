@@ -29,6 +29,9 @@ public sealed class ComposerAndLabelsTests(BrowserFixture fixture)
 
         // B sees A arrive (collision indicator), then A's label and resolution without reloading.
         await pageB.Locator("[data-testid=collision]").WaitForAsync(new() { Timeout = Wait });
+        // A typing a reply shows to B as typing.
+        await pageA.Locator("#composer").PressSequentiallyAsync("On it");
+        await pageB.Locator("[data-testid=collision]", new() { HasText = "is typing…" }).WaitForAsync(new() { Timeout = Wait });
         await pageA.Locator("[data-testid=label-menu] button").First.ClickAsync();
         await pageA.Locator("[data-testid=label-option]", new() { HasText = label }).ClickAsync();
         await pageA.Locator("[data-testid=resolve]").ClickAsync();

@@ -20,6 +20,7 @@ internal sealed partial class ClusterEventsListener(
     RealtimeFanOut fanOut,
     InboxBroadcaster broadcaster,
     WidgetEventsSender widgets,
+    Microsoft.AspNetCore.SignalR.IHubContext<WidgetHub> widgetHub,
     IServiceScopeFactory scopes,
     IConfiguration configuration,
     ILogger<ClusterEventsListener> logger) : BackgroundService
@@ -62,6 +63,12 @@ internal sealed partial class ClusterEventsListener(
         if (relayed is not null && relayed.Node != node.Id)
         {
             await broadcaster.PublishActivityHereAsync(relayed.Activity);
+            if (relayed.Activity.Kind == AgentActivity.TypingReply && PushToHub)
+            {
+                // A visitor whose widget is connected here sees the other node's agent typing (with
+                // Redis, the typing node's own hub send already reached every node).
+                await WidgetTyping.AgentTypingAsync(widgetHub, relayed.Activity.ConversationId);
+            }
         }
     }
 

@@ -5,11 +5,17 @@ using Microsoft.AspNetCore.Components.Server.Circuits;
 namespace Dexra.Web.Realtime;
 
 /// <summary>What another agent is doing in a conversation (collision indicator).</summary>
-/// <param name="Kind"><c>viewing</c>, <c>typing</c> or <c>left</c>.</param>
+/// <param name="Kind"><c>viewing</c>, <c>typing</c>, <see cref="TypingReply"/> or <c>left</c>.</param>
 public sealed record AgentActivity(Guid WorkspaceId, Guid ConversationId, Guid AgentId, string Name, string Kind, DateTimeOffset At)
 {
     /// <summary>Not an agent: the widget visitor of the conversation is typing (<see cref="AgentId"/> is empty).</summary>
     public const string VisitorTyping = "visitor-typing";
+
+    /// <summary>
+    /// An agent typing a reply the customer will read (not a private note): agents see "typing", and
+    /// every node tells the widget visitors connected to it.
+    /// </summary>
+    public const string TypingReply = "typing-reply";
 }
 
 /// <summary>

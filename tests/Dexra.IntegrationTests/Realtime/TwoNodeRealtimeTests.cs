@@ -103,6 +103,40 @@ public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_agent_typing_a_reply_on_node_A_shows_in_a_widget_on_node_B_but_a_note_never_does()
+    {
+        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
+        _ = nodeB.Server;
+        await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        await fixture.App.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var channel = await Widget.WidgetKit.CreateChannelAsync(fixture);
+        using var browser = fixture.App.CreateClient();
+        var visitor = await Widget.WidgetKit.SessionAsync(browser, channel);
+        var conversation = (await Widget.WidgetKit.SayAsync(browser, channel, visitor, "Anyone there?")).Id("conversationId");
+
+        var typing = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
+        await using var widgetOnB = new HubConnectionBuilder()
+            .WithUrl(new Uri(nodeB.Server.BaseAddress, $"/hubs/widget?access_token={Uri.EscapeDataString(visitor.Token)}"), options =>
+            {
+                options.HttpMessageHandlerFactory = _ => nodeB.Server.CreateHandler();
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+            })
+            .Build();
+        widgetOnB.On<JsonElement>("AgentTyping", e => typing.Writer.TryWrite(e.GetProperty("conversationId").GetGuid()));
+        await widgetOnB.StartAsync();
+
+        var onA = fixture.App.Services.GetRequiredService<InboxBroadcaster>();
+        await onA.PublishActivityAsync(new AgentActivity(fixture.Workspace.Id, conversation, fixture.Workspace.AdminAgentId, "Agent A", "typing", DateTimeOffset.UtcNow));
+        await Task.Delay(1500);
+        typing.Reader.TryRead(out _).ShouldBeFalse("typing a private note is never told to the customer");
+
+        await onA.PublishActivityAsync(new AgentActivity(fixture.Workspace.Id, conversation, fixture.Workspace.AdminAgentId, "Agent A", AgentActivity.TypingReply, DateTimeOffset.UtcNow));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        (await typing.Reader.ReadAsync(timeout.Token)).ShouldBe(conversation);
+    }
+
+    [Fact]
     public async Task Another_workspaces_events_from_node_A_never_reach_node_Bs_clients()
     {
         var other = await fixture.App.CreateWorkspaceAsync();
