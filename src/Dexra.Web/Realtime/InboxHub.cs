@@ -74,7 +74,8 @@ internal sealed class InboxHub(InboxBroadcaster broadcaster, TimeProvider clock,
         Touch();
         await Clients.OthersInGroup(ConversationGroup(conversationId)).SendAsync("AgentTyping", new { conversationId, agentId = Context.User!.GetAgentId(), name = Context.User!.Identity?.Name });
         await WidgetTyping.AgentTypingAsync(Context.GetHttpContext()!.RequestServices.GetRequiredService<IHubContext<WidgetHub>>(), conversationId);
-        await ToBlazorAsync(conversationId, "typing");
+        // A hub client's typing is a reply's (the widget was just told): other nodes tell theirs too.
+        await ToBlazorAsync(conversationId, AgentActivity.TypingReply);
     }
 
     /// <summary>Agents in the Blazor inbox see hub clients' collisions too.</summary>
