@@ -59,20 +59,22 @@ public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixtu
         circuitEvent.WorkspaceId.ShouldBe(fixture.Workspace.Id);
     }
 
-    [Fact]
-    public async Task A_reply_and_a_resolution_on_node_A_reach_a_visitors_widget_connected_to_node_B()
+    /// <summary>
+    /// A widget visitor's conversation (opened on node A) and the visitor's widget socket on node B,
+    /// recording the conversation ids of the <paramref name="hubEvent"/> notices it receives.
+    /// </summary>
+    private async Task<(Guid Conversation, HubConnection Widget)> WidgetOnNodeBAsync(
+        DexraApp nodeB, string hubEvent, System.Threading.Channels.Channel<Guid> heard)
     {
-        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
         _ = nodeB.Server;
         await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
-
+        await fixture.App.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
         var channel = await Widget.WidgetKit.CreateChannelAsync(fixture);
         using var browser = fixture.App.CreateClient();
         var visitor = await Widget.WidgetKit.SessionAsync(browser, channel);
         var conversation = (await Widget.WidgetKit.SayAsync(browser, channel, visitor, "Is my order on its way?")).Id("conversationId");
 
-        var notices = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
-        await using var widgetOnB = new HubConnectionBuilder()
+        var widget = new HubConnectionBuilder()
             // The widget's way: the visitor token in the query (a long-polling client would put a
             // token provider's token in a header, which the widget hub does not read).
             .WithUrl(new Uri(nodeB.Server.BaseAddress, $"/hubs/widget?access_token={Uri.EscapeDataString(visitor.Token)}"), options =>
@@ -81,8 +83,18 @@ public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixtu
                 options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
             })
             .Build();
-        widgetOnB.On<JsonElement>("MessagesChanged", e => notices.Writer.TryWrite(e.GetProperty("conversationId").GetGuid()));
-        await widgetOnB.StartAsync();
+        widget.On<JsonElement>(hubEvent, e => heard.Writer.TryWrite(e.GetProperty("conversationId").GetGuid()));
+        await widget.StartAsync();
+        return (conversation, widget);
+    }
+
+    [Fact]
+    public async Task A_reply_and_a_resolution_on_node_A_reach_a_visitors_widget_connected_to_node_B()
+    {
+        await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
+        var notices = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
+        var (conversation, widget) = await WidgetOnNodeBAsync(nodeB, "MessagesChanged", notices);
+        await using var widgetOnB = widget;
 
         async Task NoticeAsync()
         {
@@ -106,25 +118,9 @@ public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixtu
     public async Task An_agent_typing_a_reply_on_node_A_shows_in_a_widget_on_node_B_but_a_note_never_does()
     {
         await using var nodeB = new DexraApp(await TestDatabase.ConnectionStringAsync());
-        _ = nodeB.Server;
-        await nodeB.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
-        await fixture.App.Services.GetRequiredService<ClusterEventsListener>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
-
-        var channel = await Widget.WidgetKit.CreateChannelAsync(fixture);
-        using var browser = fixture.App.CreateClient();
-        var visitor = await Widget.WidgetKit.SessionAsync(browser, channel);
-        var conversation = (await Widget.WidgetKit.SayAsync(browser, channel, visitor, "Anyone there?")).Id("conversationId");
-
         var typing = System.Threading.Channels.Channel.CreateUnbounded<Guid>();
-        await using var widgetOnB = new HubConnectionBuilder()
-            .WithUrl(new Uri(nodeB.Server.BaseAddress, $"/hubs/widget?access_token={Uri.EscapeDataString(visitor.Token)}"), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => nodeB.Server.CreateHandler();
-                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
-            })
-            .Build();
-        widgetOnB.On<JsonElement>("AgentTyping", e => typing.Writer.TryWrite(e.GetProperty("conversationId").GetGuid()));
-        await widgetOnB.StartAsync();
+        var (conversation, widget) = await WidgetOnNodeBAsync(nodeB, "AgentTyping", typing);
+        await using var widgetOnB = widget;
 
         var onA = fixture.App.Services.GetRequiredService<InboxBroadcaster>();
         await onA.PublishActivityAsync(new AgentActivity(fixture.Workspace.Id, conversation, fixture.Workspace.AdminAgentId, "Agent A", "typing", DateTimeOffset.UtcNow));
