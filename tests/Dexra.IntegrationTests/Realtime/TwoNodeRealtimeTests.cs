@@ -85,6 +85,9 @@ public sealed class TwoNodeRealtimeTests(WorkspaceFixture fixture) : IClassFixtu
             .Build();
         widget.On<JsonElement>(hubEvent, e => heard.Writer.TryWrite(e.GetProperty("conversationId").GetGuid()));
         await widget.StartAsync();
+        // The hub joins the visitor's groups in OnConnectedAsync, which may still run after the
+        // handshake; an invocation is handled only after it (the real widget catches up instead).
+        await widget.InvokeAsync("Watch");
         return (conversation, widget);
     }
 
