@@ -264,26 +264,8 @@ public sealed class WebhookTests(WorkspaceFixture fixture) : IClassFixture<Works
             (await client.PostAsync(url, body, "application/x-www-form-urlencoded", ("X-Twilio-Signature", Twilio("batch-token", "https://dexra.example.com" + url, form)))).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
-        var dataSource = fixture.App.Services.GetRequiredService<NpgsqlDataSource>();
-        async Task<long> ScalarAsync(string sql)
-        {
-            await using var command = dataSource.CreateCommand(sql);
-            command.Parameters.AddWithValue("c", id);
-            command.Parameters.AddWithValue("sid", callSid);
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        async Task UntilAsync(string sql)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (await ScalarAsync(sql) == 0 && DateTime.UtcNow < deadline)
-            {
-                fixture.App.Services.GetRequiredService<InboundSignal>().Wake();
-                await Task.Delay(50);
-            }
-
-            (await ScalarAsync(sql)).ShouldBe(1, sql);
-        }
+        Task<long> ScalarAsync(string sql) => CallScalarAsync(id, callSid, sql);
+        Task UntilAsync(string sql) => CallUntilAsync(id, callSid, sql);
 
         const string Done = "SELECT (count(*) FILTER (WHERE processed_at IS NULL) = 0 AND count(*) = 2)::int FROM channels.inbound_events WHERE channel_id = @c";
         const string Completed = "SELECT count(*) FROM conversations.messages WHERE channel_id = @c AND external_id = @sid AND call->>'status' = 'completed' AND (call->>'durationSeconds')::int = 125";
@@ -300,6 +282,54 @@ public sealed class WebhookTests(WorkspaceFixture fixture) : IClassFixture<Works
             """).ShouldBeAsync(12);
         await UntilAsync(Done);
         await UntilAsync(Completed);
+    }
+
+    /// <summary>A count over the call's rows (<c>@c</c> the channel, <c>@sid</c> the CallSid).</summary>
+    private async Task<long> CallScalarAsync(Guid channel, string callSid, string sql)
+    {
+        await using var command = fixture.App.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand(sql);
+        command.Parameters.AddWithValue("c", channel);
+        command.Parameters.AddWithValue("sid", callSid);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits (30 s at most, waking the processor) until the count is 1.</summary>
+    private async Task CallUntilAsync(Guid channel, string callSid, string sql)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CallScalarAsync(channel, callSid, sql) == 0 && DateTime.UtcNow < deadline)
+        {
+            fixture.App.Services.GetRequiredService<InboundSignal>().Wake();
+            await Task.Delay(50);
+        }
+
+        (await CallScalarAsync(channel, callSid, sql)).ShouldBe(1, sql);
+    }
+
+    [Fact]
+    public async Task A_call_status_processed_before_its_call_is_applied_once_the_call_is_there()
+    {
+        // What two nodes can do: one claims the call's first event and has not committed it yet when
+        // the other processes the call's "completed". Here the status simply arrives first.
+        var (id, url) = await ChannelKit.CreateAsync(fixture, "voice", new { accountSid = "AC0457", authToken = "race-token", fromNumber = "+15005550008", publicBaseUrl = "https://dexra.example.com" });
+        using var client = fixture.App.CreateClient();
+        var callSid = $"CA{Guid.NewGuid():N}";
+        var ringing = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["CallSid"] = callSid, ["AccountSid"] = "AC0457", ["From"] = "+14155550143", ["To"] = "+15005550008", ["CallStatus"] = "ringing", ["Direction"] = "inbound", ["ApiVersion"] = "2010-04-01" };
+        var completed = new SortedDictionary<string, string>(ringing, StringComparer.Ordinal) { ["CallStatus"] = "completed", ["CallDuration"] = "61" };
+        async Task PostAsync(SortedDictionary<string, string> form)
+        {
+            var body = Encoding.UTF8.GetBytes(string.Join("&", form.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
+            (await client.PostAsync(url, body, "application/x-www-form-urlencoded", ("X-Twilio-Signature", Twilio("race-token", "https://dexra.example.com" + url, form)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        Task UntilAsync(string sql) => CallUntilAsync(id, callSid, sql);
+
+        await PostAsync(completed);
+        // Looked at once, found no call, kept for another look (not dropped as processed).
+        await UntilAsync("SELECT count(*) FROM channels.inbound_events WHERE channel_id = @c AND attempts >= 1 AND processed_at IS NULL");
+        await PostAsync(ringing);
+        await UntilAsync("SELECT count(*) FROM conversations.messages WHERE channel_id = @c AND external_id = @sid AND call->>'status' = 'completed' AND (call->>'durationSeconds')::int = 61");
+        await UntilAsync("SELECT (count(*) FILTER (WHERE processed_at IS NULL) = 0 AND count(*) = 2)::int FROM channels.inbound_events WHERE channel_id = @c");
     }
 
     [Fact]

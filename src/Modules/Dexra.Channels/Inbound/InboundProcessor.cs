@@ -187,9 +187,13 @@ internal sealed partial class InboundPipeline(DbSession session, IMediator media
                         deferred.Add(index);
                     }
                 }
-                else if (e.Kind == EventKinds.CallStatus && e.Call is not null)
+                else if (e.Kind == EventKinds.CallStatus && e.Call is not null
+                    && !await mediator.Send(new UpdateCall(row.WorkspaceId, row.ChannelId, e.ExternalId, e.Call, e.SentAt), cancellationToken)
+                    && row.Attempts < UnknownStatusLookups)
                 {
-                    await mediator.Send(new UpdateCall(row.WorkspaceId, row.ChannelId, e.ExternalId, e.Call, e.SentAt), cancellationToken);
+                    // The call's own event can be in a batch another node has claimed and not yet
+                    // committed: look again shortly, or the call would stay "ringing" for ever.
+                    deferred.Add(index);
                 }
 
                 results[index] = new ProcessedIds(null, null, null);
