@@ -111,19 +111,10 @@ internal sealed class TestConnectionHandler(ChannelStore store, IHttpClientFacto
         using (request)
         {
             using var client = http.CreateClient(DeliverMessageHandler.HttpClientName);
-            using var response = await client.SendAsync(request, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            // Only an object is read: a provider's HTML error page or a bare string is no body to quote.
-            JsonObject? body = null;
-            try
-            {
-                body = text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
-
-            var status = (int)response.StatusCode;
+            var (statusCode, answer) = await ProviderAnswer.SendAsync(client, request, ct);
+            // Only an object is read: a bare string or array is no body to quote.
+            var body = answer as JsonObject;
+            var status = (int)statusCode;
             // Telegram answers 200 with ok=false for some errors; every provider's error text is in its own field.
             if (status is >= 200 and < 300 && body.Str("ok") != "false")
             {
@@ -132,7 +123,7 @@ internal sealed class TestConnectionHandler(ChannelStore store, IHttpClientFacto
             }
 
             var reason = (body?["error"] as JsonObject).Str("message") ?? body.Str("description") ?? body.Str("message") ?? body.Str("detail") ?? body.Str("title")
-                ?? (Enum.IsDefined(response.StatusCode) ? SplitWords(response.StatusCode.ToString()) : "HTTP error");
+                ?? (Enum.IsDefined(statusCode) ? SplitWords(statusCode.ToString()) : "HTTP error");
             return new ConnectionTestResult(false, $"{provider} says: {reason.TrimEnd('.')} ({status})");
         }
     }

@@ -532,18 +532,7 @@ internal sealed class DeliverMessageHandler(ChannelStore store, ChannelsDbContex
     private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         using var client = http.CreateClient(HttpClientName);
-        using var response = await client.SendAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        JsonNode? body = null;
-        try
-        {
-            body = text.Length == 0 ? null : JsonNode.Parse(text);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-        }
-
-        return (response.StatusCode, body);
+        return await ProviderAnswer.SendAsync(client, request, ct);
     }
 
     private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;

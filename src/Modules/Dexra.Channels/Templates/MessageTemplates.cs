@@ -55,14 +55,13 @@ internal sealed class ListMessageTemplatesHandler(ChannelStore store, IHttpClien
                 // The next page is asked of our own base URL with Meta's cursor, never of the URL the answer names.
                 using var request = new HttpRequestMessage(HttpMethod.Get, after is null ? baseUrl : $"{baseUrl}&after={Uri.EscapeDataString(after)}");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.Require("accessToken"));
-                using var response = await client.SendAsync(request, timeout.Token);
-                var text = await response.Content.ReadAsStringAsync(timeout.Token);
-                var body = TryParse(text);
-                if (!response.IsSuccessStatusCode)
+                var (status, answer) = await ProviderAnswer.SendAsync(client, request, timeout.Token);
+                var body = answer as JsonObject;
+                if ((int)status is < 200 or >= 300)
                 {
-                    var reason = (body?["error"] as JsonObject).Str("message") ?? $"HTTP {(int)response.StatusCode}";
+                    var reason = (body?["error"] as JsonObject).Str("message") ?? $"HTTP {(int)status}";
                     throw new DexraProblemException(StatusCodes.Status502BadGateway, "The provider refused",
-                        $"WhatsApp says: {reason.TrimEnd('.')} ({(int)response.StatusCode})");
+                        $"WhatsApp says: {reason.TrimEnd('.')} ({(int)status})");
                 }
 
                 foreach (var item in (body?["data"] as JsonArray ?? []).OfType<JsonObject>())
@@ -92,18 +91,6 @@ internal sealed class ListMessageTemplatesHandler(ChannelStore store, IHttpClien
         }
 
         return [.. templates.OrderBy(t => t.Name, StringComparer.Ordinal).ThenBy(t => t.Language, StringComparer.Ordinal)];
-    }
-
-    private static JsonObject? TryParse(string text)
-    {
-        try
-        {
-            return text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 }
 
