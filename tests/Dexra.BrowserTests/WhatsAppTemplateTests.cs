@@ -33,13 +33,7 @@ public sealed class WhatsAppTemplateTests(BrowserFixture fixture)
 
         // The customer wrote two days ago (the provider's timestamp, and when Dexra received it): a
         // free-form reply fails, and the failure offers the way past the window.
-        await using (var db = new Npgsql.NpgsqlConnection(await TestDatabase.ConnectionStringAsync()))
-        {
-            await db.OpenAsync();
-            await using var back = new Npgsql.NpgsqlCommand("UPDATE channels.inbound_events SET received_at = received_at - interval '2 days' WHERE channel_id = @c", db);
-            back.Parameters.AddWithValue("c", channel.Id());
-            (await back.ExecuteNonQueryAsync()).ShouldBe(1);
-        }
+        (await TestDatabase.ReceivedDaysAgoAsync(2, channel.Id())).ShouldBe(1);
 
         // The composer says so before the agent writes: the customer wrote two days ago.
         await page.Locator("[data-testid=window-hint]", new() { HasText = "only a message template is delivered" }).WaitForAsync(new() { Timeout = Wait });

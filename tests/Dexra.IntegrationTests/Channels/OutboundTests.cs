@@ -168,15 +168,7 @@ public sealed class OutboundTests(WorkspaceFixture fixture) : IClassFixture<Work
             (await client.PostAsync(url, Encoding.UTF8.GetBytes(body), "application/json", ("X-Hub-Signature-256", signature))).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
-        async Task CustomerWroteDaysAgoAsync(int days)
-        {
-            await using var db = new Npgsql.NpgsqlConnection(await TestDatabase.ConnectionStringAsync());
-            await db.OpenAsync();
-            await using var back = new Npgsql.NpgsqlCommand("UPDATE channels.inbound_events SET received_at = now() - make_interval(days => @d) WHERE channel_id = ANY(@c)", db);
-            back.Parameters.AddWithValue("d", days);
-            back.Parameters.AddWithValue("c", new[] { plain, tagged });
-            (await back.ExecuteNonQueryAsync()).ShouldBe(2);
-        }
+        async Task CustomerWroteDaysAgoAsync(int days) => (await TestDatabase.ReceivedDaysAgoAsync(days, plain, tagged)).ShouldBe(2);
 
         await CustomerWroteDaysAgoAsync(3);
         var refused = await DeliverAsync(plain, psid);

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dexra.IntegrationTests.Infrastructure;
-using Npgsql;
 
 namespace Dexra.IntegrationTests.Channels;
 
@@ -100,13 +99,7 @@ public sealed class WhatsAppTemplateTests(WorkspaceFixture fixture) : IClassFixt
         var conversation = await ConversationOfAsync(id);
 
         // Two days pass: the customer last wrote outside the 24-hour window.
-        await using (var db = new NpgsqlConnection(await TestDatabase.ConnectionStringAsync()))
-        {
-            await db.OpenAsync();
-            await using var back = new NpgsqlCommand("UPDATE channels.inbound_events SET received_at = received_at - interval '2 days' WHERE channel_id = @c", db);
-            back.Parameters.AddWithValue("c", id);
-            (await back.ExecuteNonQueryAsync()).ShouldBeGreaterThan(0);
-        }
+        (await TestDatabase.ReceivedDaysAgoAsync(2, id)).ShouldBeGreaterThan(0);
 
         var freeText = await fixture.Api.PostJsonAsync($"/api/v1/conversations/{conversation}/messages", new { text = "Are you still there?" }, HttpStatusCode.Created);
         var failed = await SettledAsync(conversation, freeText.Id());

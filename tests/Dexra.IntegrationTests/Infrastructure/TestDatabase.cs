@@ -19,6 +19,20 @@ public static class TestDatabase
 
     public static Task<string> ConnectionStringAsync() => Instance.Value;
 
+    /// <summary>
+    /// Says Dexra received the channels' inbound events <paramref name="days"/> days ago (Meta's
+    /// customer service windows are judged from it); answers how many events moved.
+    /// </summary>
+    public static async Task<int> ReceivedDaysAgoAsync(int days, params Guid[] channels)
+    {
+        await using var db = new NpgsqlConnection(await ConnectionStringAsync());
+        await db.OpenAsync();
+        await using var back = new NpgsqlCommand("UPDATE channels.inbound_events SET received_at = now() - make_interval(days => @d) WHERE channel_id = ANY(@c)", db);
+        back.Parameters.AddWithValue("d", days);
+        back.Parameters.AddWithValue("c", channels);
+        return await back.ExecuteNonQueryAsync();
+    }
+
     public static string Source { get; private set; } = "";
 
     /// <summary>
